@@ -1,0 +1,62 @@
+"""Domain exceptions; the API maps each to one HTTP problem type in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class DomainError(Exception):
+    """Base of every error that core raises on purpose."""
+
+    title = "Domain error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(DomainError):
+    """The object does not exist for this tenant (another tenant's object is not found, too)."""
+
+    title = "Not found"
+
+
+class ConflictError(DomainError):
+    """The request contradicts the current state (a merge of a contact into itself, say)."""
+
+    title = "Conflict"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid field: where it is and what is wrong with it."""
+
+    field: str
+    message: str
+
+
+class InvalidInputError(DomainError):
+    """Input that parsed but breaks a domain rule; carries field-level messages."""
+
+    title = "Invalid input"
+
+    def __init__(self, detail: str, problems: list[FieldProblem] | None = None) -> None:
+        super().__init__(detail)
+        self.problems: list[FieldProblem] = problems or []
+
+
+class AuthenticationError(DomainError):
+    """No or bad credentials."""
+
+    title = "Unauthorized"
+
+
+@dataclass
+class RejectedInbound(DomainError):
+    """Inbound traffic we refuse to ingest (after logging it); never a silent drop."""
+
+    reason: str
+    details: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.reason)

@@ -1,0 +1,42 @@
+"""Recording timeline events; the only way events are written."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from core.clock import utcnow
+from core.db import session_tenant
+from core.ids import new_id
+from core.models.event import ConversationEvent, EventType
+
+
+def record_event(
+    session: Session,
+    *,
+    conversation_id: uuid.UUID,
+    type: EventType,
+    actor_user_id: uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+) -> uuid.UUID:
+    """Append one event to a conversation's timeline (no commit); returns its id."""
+    event_id = new_id()
+    now = occurred_at or utcnow()
+    session.execute(
+        sa.insert(ConversationEvent).values(
+            tenant_id=session_tenant(session),
+            id=event_id,
+            created_at=now,
+            occurred_at=now,
+            conversation_id=conversation_id,
+            type=type,
+            actor_user_id=actor_user_id,
+            data=data or {},
+        )
+    )
+    return event_id

@@ -1,0 +1,54 @@
+"""The append-only conversation timeline; KPIs are computed from these, not from counters."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from core.clock import utcnow
+from core.models.base import TenantOwned, tenant_fk
+from core.models.types import JSONType, UTCDateTime, enum_type
+
+
+class EventType(enum.StrEnum):
+    CREATED = "created"
+    REOPENED = "reopened"
+    STATUS_CHANGED = "status_changed"
+    PRIORITY_CHANGED = "priority_changed"
+    CATEGORY_CHANGED = "category_changed"
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    TRANSFERRED = "transferred"
+    ESCALATED = "escalated"
+    REPLIED = "replied"
+    NOTE_ADDED = "note_added"
+    IDENTITY_VERIFIED = "identity_verified"
+    SLA_WARNED = "sla_warned"
+    SLA_BREACHED = "sla_breached"
+    SURVEY_SENT = "survey_sent"
+    MERGED = "merged"
+    DELIVERY_FAILED = "delivery_failed"
+
+
+class ConversationEvent(TenantOwned, table=True):
+    """One thing that happened to a conversation; never updated or deleted."""
+
+    __tablename__ = "conversation_event"
+    __table_args__ = (
+        tenant_fk("conversation_id", "conversation", ondelete="CASCADE"),
+        tenant_fk("actor_user_id", "user"),
+        sa.Index("ix_event_conversation", "tenant_id", "conversation_id", "id"),
+        sa.Index("ix_event_type_time", "tenant_id", "type", "occurred_at"),
+    )
+
+    conversation_id: uuid.UUID
+    type: EventType = Field(sa_type=enum_type(EventType))
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    actor_user_id: uuid.UUID | None = Field(default=None)
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)

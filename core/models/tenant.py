@@ -1,0 +1,37 @@
+"""Tenants (the companies sharing one Switchboard) and their API keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from core.clock import utcnow
+from core.ids import new_id
+from core.models.base import TenantOwned
+from core.models.types import UTCDateTime
+
+
+class Tenant(SQLModel, table=True):
+    """A company using the platform; the root of all scoping."""
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    slug: str = Field(max_length=63, unique=True)
+    name: str = Field(max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    locale: str = Field(default="en-US", max_length=16)
+    conversation_seq: int = Field(default=0, description="last conversation reference number")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApiKey(TenantOwned, table=True):
+    """An integration credential; only its SHA-256 is stored (keys are random, not passwords)."""
+
+    __tablename__ = "api_key"
+
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16, description="first characters, shown to tell keys apart")
+    key_hash: str = Field(max_length=64, unique=True)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

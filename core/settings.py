@@ -1,0 +1,40 @@
+"""Typed settings read once from the environment (prefix-free names, as twelve-factor apps expect)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a Switchboard process; defaults give the embedded demo."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/switchboard.db",
+        description="SQLAlchemy URL; sqlite:/// (embedded default) or postgresql+psycopg://",
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="redis:// or amqp://; unset means an in-process broker with worker threads",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    var_dir: Path = Path("var")
+    worker_threads: int = 4
+    relay_poll_seconds: float = 0.5
+    relay_batch_size: int = 200
+    log_level: str = "INFO"
+    log_json: bool = False
+    db_pool_size: int = 10
+    max_request_body_bytes: int = 10 * 1024 * 1024
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, loaded on first use."""
+    return Settings()
