@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from core import outbox
 from core.clock import utcnow
-from core.conversations import open_conversation
+from core.conversations import ROUTE_ACTOR, open_conversation
 from core.db import Database, TenantScopeError, session_tenant
 from core.events import record_event
 from core.html_content import sanitize_html
@@ -29,9 +29,6 @@ from core.models.event import EventType
 from core.models.message import DeliveryStatus, Message, MessageDirection
 
 log = structlog.get_logger(__name__)
-
-INBOUND_ACTOR = "process_inbound"
-
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
@@ -90,6 +87,7 @@ def ingest(session: Session, message: InboundMessage) -> IngestResult:
         record_event(
             session, conversation_id=conversation_id, type=EventType.REOPENED, occurred_at=now
         )
+        outbox.enqueue(session, actor=ROUTE_ACTOR, payload={"conversation_id": str(conversation_id)})
 
     message_id = new_id()
     session.execute(
@@ -111,7 +109,6 @@ def ingest(session: Session, message: InboundMessage) -> IngestResult:
         )
     )
     _touch_conversation(session, conversation_id, status, reopened=reopened, now=now)
-    outbox.enqueue(session, actor=INBOUND_ACTOR, payload={"message_id": str(message_id)})
     return IngestResult(
         message_id=message_id,
         conversation_id=conversation_id,

@@ -10,6 +10,7 @@ from core.models.conversation import (
     Priority,
 )
 from core.models.event import ConversationEvent, EventType
+from core.models.inbound_record import InboundRecord, InboundState
 from core.models.interaction import Interaction, InteractionState
 from core.models.message import DeliveryStatus, Message, MessageDirection
 from core.models.org_unit import OrgUnit, OrgUnitKind
@@ -31,6 +32,8 @@ __all__ = [
     "DeliveryStatus",
     "EventType",
     "IdentityKind",
+    "InboundRecord",
+    "InboundState",
     "Interaction",
     "InteractionState",
     "JobReceipt",

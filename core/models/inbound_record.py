@@ -1,0 +1,39 @@
+"""Raw inbound traffic, stored before it is parsed so that nothing a customer sent is lost."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from core.models.base import TenantOwned, tenant_fk
+from core.models.channel import Channel
+from core.models.types import UTCDateTime, enum_type
+
+
+class InboundState(enum.StrEnum):
+    RECEIVED = "received"
+    INGESTED = "ingested"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+class InboundRecord(TenantOwned, table=True):
+    """What a provider delivered, byte for byte, and what became of it."""
+
+    __tablename__ = "inbound_record"
+    __table_args__ = (
+        tenant_fk("message_id", "message"),
+        sa.Index("ix_inbound_record_state", "tenant_id", "state", "created_at"),
+    )
+
+    channel: Channel = Field(sa_type=enum_type(Channel))
+    content_type: str = Field(default="application/octet-stream", max_length=200)
+    payload: bytes = Field(sa_type=sa.LargeBinary)
+    state: InboundState = Field(default=InboundState.RECEIVED, sa_type=enum_type(InboundState))
+    reason: str | None = Field(default=None, max_length=1000)
+    message_id: uuid.UUID | None = Field(default=None)
+    processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
