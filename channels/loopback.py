@@ -63,4 +63,6 @@ class LoopbackAdapter:
         temporary = target.with_suffix(".tmp")
         temporary.write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
         os.replace(temporary, target)
-        return DeliveryReceipt(external_id=f"loopback-{message.message_id}", status=DeliveryStatus.SENT)
+        return DeliveryReceipt(
+            external_id=f"loopback-{message.message_id}", status=DeliveryStatus.SENT
+        )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from core.clock import utcnow
 from core.db import session_tenant
@@ -54,9 +55,9 @@ def issue_key(session: Session, *, name: str) -> IssuedKey:
 def authenticate(session: Session, secret: str) -> KeyOwner | None:
     """Whose key this is (system session: the tenant is what we are finding out), or None."""
     row = session.execute(
-        sa.select(ApiKey.tenant_id, ApiKey.id).where(
-            ApiKey.key_hash == hash_key(secret),
-            ApiKey.revoked_at.is_(None),  # type: ignore[union-attr]
+        sa.select(col(ApiKey.tenant_id), col(ApiKey.id)).where(
+            col(ApiKey.key_hash) == hash_key(secret),
+            col(ApiKey.revoked_at).is_(None),
         )
     ).first()
     return KeyOwner(tenant_id=row[0], key_id=row[1]) if row else None
@@ -68,10 +69,10 @@ def touch(session: Session, key_id: uuid.UUID) -> None:
     session.execute(
         sa.update(ApiKey)
         .where(
-            ApiKey.id == key_id,  # type: ignore[arg-type]
+            col(ApiKey.id) == key_id,
             sa.or_(
-                ApiKey.last_used_at.is_(None),  # type: ignore[union-attr]
-                ApiKey.last_used_at < now.replace(second=0, microsecond=0),  # type: ignore[operator]
+                col(ApiKey.last_used_at).is_(None),
+                col(ApiKey.last_used_at) < now.replace(second=0, microsecond=0),
             ),
         )
         .values(last_used_at=now)

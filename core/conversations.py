@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from core import outbox
 from core.clock import utcnow
@@ -33,9 +34,9 @@ def next_conversation_number(session: Session) -> int:
     """Take the tenant's next reference number; holds the tenant row lock until commit."""
     result = session.execute(
         sa.update(Tenant)
-        .where(Tenant.id == session_tenant(session))  # type: ignore[arg-type]
-        .values(conversation_seq=Tenant.conversation_seq + 1)
-        .returning(Tenant.conversation_seq)
+        .where(col(Tenant.id) == session_tenant(session))
+        .values(conversation_seq=col(Tenant.conversation_seq) + 1)
+        .returning(col(Tenant.conversation_seq))
     )
     return int(result.scalar_one())
 

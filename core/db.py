@@ -13,12 +13,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import ORMExecuteState, Session as OrmSession, sessionmaker, with_loader_criteria
+from sqlalchemy.orm import ORMExecuteState, sessionmaker, with_loader_criteria
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from core.models.base import TenantOwned
@@ -107,7 +108,7 @@ def session_tenant(session: OrmSession) -> uuid.UUID:
     tenant_id = session.info.get(TENANT_KEY)
     if tenant_id is None:
         raise TenantScopeError("this operation needs a tenant session")
-    return tenant_id  # type: ignore[no-any-return]
+    return cast(uuid.UUID, tenant_id)
 
 
 def _tenant_column(entity: Any) -> Any:

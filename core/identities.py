@@ -10,7 +10,7 @@ from core.models.contact import IdentityKind
 
 
 def normalize_identity(kind: IdentityKind, raw: str, *, region: str | None = None) -> str:
-    """The lookup form of an address: E.164, lower-cased email, network:handle; raises if invalid."""
+    """The lookup form of an address (E.164, lower-cased email, network:handle); raises if bad."""
     value = raw.strip()
     if not value:
         raise _invalid(kind, "is empty")

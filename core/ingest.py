@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from core import outbox
 from core.clock import utcnow
@@ -29,6 +31,7 @@ from core.models.event import EventType
 from core.models.message import DeliveryStatus, Message, MessageDirection
 
 log = structlog.get_logger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
@@ -48,9 +51,11 @@ def ingest(session: Session, message: InboundMessage) -> IngestResult:
         raise TenantScopeError("inbound message addressed to another tenant")
 
     existing = session.execute(
-        sa.select(Message.id, Message.conversation_id, Conversation.contact_id)
-        .join(Conversation, Conversation.id == Message.conversation_id)  # type: ignore[arg-type]
-        .where(Message.channel == message.channel, Message.external_id == message.external_id)
+        sa.select(col(Message.id), col(Message.conversation_id), col(Conversation.contact_id))
+        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+        .where(
+            col(Message.channel) == message.channel, col(Message.external_id) == message.external_id
+        )
     ).first()
     if existing is not None:
         return IngestResult(*existing, duplicate=True)
@@ -58,8 +63,8 @@ def ingest(session: Session, message: InboundMessage) -> IngestResult:
     now = utcnow()
     value = normalize_identity(message.sender_kind, message.sender, region=message.phone_region)
     identity = session.execute(
-        sa.select(ContactIdentity.id, ContactIdentity.contact_id).where(
-            ContactIdentity.kind == message.sender_kind, ContactIdentity.value == value
+        sa.select(col(ContactIdentity.id), col(ContactIdentity.contact_id)).where(
+            col(ContactIdentity.kind) == message.sender_kind, col(ContactIdentity.value) == value
         )
     ).first()
     created_contact = identity is None
@@ -87,7 +92,9 @@ def ingest(session: Session, message: InboundMessage) -> IngestResult:
         record_event(
             session, conversation_id=conversation_id, type=EventType.REOPENED, occurred_at=now
         )
-        outbox.enqueue(session, actor=ROUTE_ACTOR, payload={"conversation_id": str(conversation_id)})
+        outbox.enqueue(
+            session, actor=ROUTE_ACTOR, payload={"conversation_id": str(conversation_id)}
+        )
 
     message_id = new_id()
     session.execute(
@@ -148,7 +155,7 @@ def ingest_committed(database: Database, message: InboundMessage) -> IngestResul
 
 
 def _create_contact(
-    session: Session, tenant_id: uuid.UUID, message: InboundMessage, value: str, now: object
+    session: Session, tenant_id: uuid.UUID, message: InboundMessage, value: str, now: datetime
 ) -> tuple[uuid.UUID, uuid.UUID]:
     contact_id, identity_id = new_id(), new_id()
     session.execute(
@@ -182,17 +189,17 @@ def _find_thread(
     session: Session, message: InboundMessage, contact_id: uuid.UUID
 ) -> tuple[uuid.UUID | None, ConversationStatus | None]:
     """The conversation this message continues, if any; closed conversations are never reused."""
-    candidates = sa.select(Conversation.id, Conversation.status).where(
-        Conversation.status != ConversationStatus.CLOSED
+    candidates = sa.select(col(Conversation.id), col(Conversation.status)).where(
+        col(Conversation.status) != ConversationStatus.CLOSED
     )
     if message.references:
         row = session.execute(
-            candidates.join(Message, Message.conversation_id == Conversation.id)  # type: ignore[arg-type]
+            candidates.join(Message, col(Message.conversation_id) == col(Conversation.id))
             .where(
-                Message.external_id.in_(message.references),  # type: ignore[union-attr]
-                Message.channel == message.channel,
+                col(Message.external_id).in_(message.references),
+                col(Message.channel) == message.channel,
             )
-            .order_by(Message.id.desc())  # type: ignore[attr-defined]
+            .order_by(col(Message.id).desc())
             .limit(1)
         ).first()
         if row is not None:
@@ -200,19 +207,19 @@ def _find_thread(
     if message.conversation_number is not None:
         row = session.execute(
             candidates.where(
-                Conversation.number == message.conversation_number,
-                Conversation.contact_id == contact_id,
+                col(Conversation.number) == message.conversation_number,
+                col(Conversation.contact_id) == contact_id,
             )
         ).first()
         if row is not None:
             return row[0], row[1]
     query = candidates.where(
-        Conversation.contact_id == contact_id,
-        Conversation.status.in_(OPEN_STATUSES),  # type: ignore[attr-defined]
+        col(Conversation.contact_id) == contact_id,
+        col(Conversation.status).in_(OPEN_STATUSES),
     )
     if not message.thread_any_channel:
-        query = query.where(Conversation.channel == message.channel)
-    row = session.execute(query.order_by(Conversation.id.desc()).limit(1)).first()  # type: ignore[attr-defined]
+        query = query.where(col(Conversation.channel) == message.channel)
+    row = session.execute(query.order_by(col(Conversation.id).desc()).limit(1)).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
@@ -222,7 +229,7 @@ def _touch_conversation(
     status: ConversationStatus | None,
     *,
     reopened: bool,
-    now: object,
+    now: datetime,
 ) -> None:
     """A customer's message re-opens resolved work and ends a wait on the customer."""
     values: dict[str, object] = {"last_message_at": now, "last_inbound_at": now, "updated_at": now}
@@ -230,7 +237,7 @@ def _touch_conversation(
         values.update(
             status=ConversationStatus.OPEN,
             resolved_at=None,
-            reopen_count=Conversation.reopen_count + 1,
+            reopen_count=col(Conversation.reopen_count) + 1,
         )
     elif status is ConversationStatus.PENDING:
         values["status"] = ConversationStatus.OPEN
@@ -239,8 +246,8 @@ def _touch_conversation(
             conversation_id=conversation_id,
             type=EventType.STATUS_CHANGED,
             data={"from": ConversationStatus.PENDING.value, "to": ConversationStatus.OPEN.value},
-            occurred_at=now,  # type: ignore[arg-type]
+            occurred_at=now,
         )
     session.execute(
-        sa.update(Conversation).where(Conversation.id == conversation_id).values(**values)  # type: ignore[arg-type]
+        sa.update(Conversation).where(col(Conversation.id) == conversation_id).values(**values)
     )

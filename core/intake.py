@@ -13,6 +13,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 import structlog
+from sqlmodel import col
 
 from core.clock import utcnow
 from core.db import Database
@@ -56,7 +57,9 @@ def receive(
         result = ingest_committed(database, message)
     except (DomainError, ValueError) as exc:
         reason = f"{type(exc).__name__}: {exc}"[:1000]
-        log.warning("intake.rejected", tenant_id=str(tenant_id), record_id=str(record.id), reason=reason)
+        log.warning(
+            "intake.rejected", tenant_id=str(tenant_id), record_id=str(record.id), reason=reason
+        )
         _finish(database, tenant_id, record.id, InboundState.REJECTED, reason=reason)
         return IntakeOutcome(record.id, InboundState.REJECTED, reason=reason)
     state = InboundState.DUPLICATE if result.duplicate else InboundState.INGESTED
@@ -76,6 +79,6 @@ def _finish(
     with database.tenant_unit(tenant_id) as session:
         session.execute(
             sa.update(InboundRecord)
-            .where(InboundRecord.id == record_id)  # type: ignore[arg-type]
+            .where(col(InboundRecord.id) == record_id)
             .values(state=state, reason=reason, message_id=message_id, processed_at=utcnow())
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from core.clock import utcnow
 from core.db import session_tenant
@@ -64,9 +65,14 @@ def wait_for_jobs(timeout: float) -> None:
 def claim_pending(session: Session, *, limit: int) -> list[PendingJob]:
     """Undispatched jobs, oldest first, locked against other relays where the backend can."""
     query = (
-        sa.select(OutboxJob.id, OutboxJob.tenant_id, OutboxJob.actor, OutboxJob.payload)
-        .where(OutboxJob.dispatched_at.is_(None))  # type: ignore[union-attr]
-        .order_by(OutboxJob.created_at)
+        sa.select(
+            col(OutboxJob.id),
+            col(OutboxJob.tenant_id),
+            col(OutboxJob.actor),
+            col(OutboxJob.payload),
+        )
+        .where(col(OutboxJob.dispatched_at).is_(None))
+        .order_by(col(OutboxJob.created_at))
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -74,20 +80,24 @@ def claim_pending(session: Session, *, limit: int) -> list[PendingJob]:
     return [PendingJob(*row) for row in session.execute(query).all()]
 
 
-def mark_dispatched(session: Session, jobs: list[PendingJob], *, at: datetime | None = None) -> None:
+def mark_dispatched(
+    session: Session, jobs: list[PendingJob], *, at: datetime | None = None
+) -> None:
     """Record that the broker accepted these jobs (no commit)."""
     if not jobs:
         return
     session.execute(
         sa.update(OutboxJob)
-        .where(OutboxJob.id.in_([job.id for job in jobs]))  # type: ignore[attr-defined]
-        .values(dispatched_at=at or utcnow(), dispatch_attempts=OutboxJob.dispatch_attempts + 1)
+        .where(col(OutboxJob.id).in_([job.id for job in jobs]))
+        .values(
+            dispatched_at=at or utcnow(), dispatch_attempts=col(OutboxJob.dispatch_attempts) + 1
+        )
     )
 
 
 def already_done(session: Session, job_id: uuid.UUID) -> bool:
     """Whether a job's effect has committed before (a redelivery); tenant-scoped."""
-    query = sa.select(JobReceipt.id).where(JobReceipt.id == job_id)
+    query = sa.select(col(JobReceipt.id)).where(col(JobReceipt.id) == job_id)
     return session.execute(query).first() is not None
 
 

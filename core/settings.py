@@ -1,4 +1,4 @@
-"""Typed settings read once from the environment (prefix-free names, as twelve-factor apps expect)."""
+"""Typed settings, read once from the environment (twelve-factor: plain variable names)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from core.errors import ConflictError, FieldProblem, InvalidInputError
 from core.models.tenant import Tenant
@@ -38,7 +39,7 @@ def create_tenant(
 
 
 def get_by_slug(session: Session, slug: str) -> Tenant | None:
-    return session.execute(sa.select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
+    return session.execute(sa.select(Tenant).where(col(Tenant.slug) == slug)).scalar_one_or_none()
 
 
 def get(session: Session, tenant_id: uuid.UUID) -> Tenant | None:

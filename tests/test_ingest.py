@@ -43,7 +43,9 @@ def count(database: Database, tenant: TenantHandle, model: type) -> int:
         return session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one()
 
 
-def test_same_provider_message_twice_is_stored_once(database: Database, tenant: TenantHandle) -> None:
+def test_same_provider_message_twice_is_stored_once(
+    database: Database, tenant: TenantHandle
+) -> None:
     message = email(tenant, "ann@example.com", "<a1@mail>")
     first = ingest_committed(database, message)
     second = ingest_committed(database, message)
@@ -57,7 +59,9 @@ def test_same_provider_message_twice_is_stored_once(database: Database, tenant: 
 def test_reply_from_known_identity_threads_into_open_conversation(
     database: Database, tenant: TenantHandle
 ) -> None:
-    first = ingest_committed(database, email(tenant, "Ann@Example.com", "<a1@mail>", subject="Bill"))
+    first = ingest_committed(
+        database, email(tenant, "Ann@Example.com", "<a1@mail>", subject="Bill")
+    )
     reply = ingest_committed(database, email(tenant, "ann@example.COM", "<a2@mail>"))
 
     assert first.created_contact and first.created_conversation
@@ -66,14 +70,18 @@ def test_reply_from_known_identity_threads_into_open_conversation(
     assert count(database, tenant, Contact) == 1
 
 
-def test_new_identity_creates_contact_and_conversation(database: Database, tenant: TenantHandle) -> None:
+def test_new_identity_creates_contact_and_conversation(
+    database: Database, tenant: TenantHandle
+) -> None:
     a = ingest_committed(database, email(tenant, "ann@example.com", "<a1@mail>"))
     b = ingest_committed(database, email(tenant, "bob@example.com", "<b1@mail>"))
 
     assert b.created_contact and b.contact_id != a.contact_id
     assert b.conversation_id != a.conversation_id
     with database.tenant_session(tenant.id) as session:
-        numbers = session.execute(sa.select(Conversation.number).order_by(Conversation.number)).scalars()
+        numbers = session.execute(
+            sa.select(Conversation.number).order_by(Conversation.number)
+        ).scalars()
         assert list(numbers) == [1, 2]
         identity = session.execute(
             sa.select(ContactIdentity).where(ContactIdentity.contact_id == b.contact_id)
@@ -81,7 +89,9 @@ def test_new_identity_creates_contact_and_conversation(database: Database, tenan
         assert (identity.kind, identity.value) == (IdentityKind.EMAIL, "bob@example.com")
 
 
-def test_references_thread_even_from_another_address(database: Database, tenant: TenantHandle) -> None:
+def test_references_thread_even_from_another_address(
+    database: Database, tenant: TenantHandle
+) -> None:
     first = ingest_committed(database, email(tenant, "ann@example.com", "<a1@mail>"))
     forwarded = ingest_committed(
         database, email(tenant, "colleague@example.com", "<c1@mail>", references=("<a1@mail>",))
@@ -90,7 +100,9 @@ def test_references_thread_even_from_another_address(database: Database, tenant:
     assert forwarded.conversation_id == first.conversation_id
 
 
-def test_reply_referencing_resolved_conversation_reopens_it(database: Database, tenant: TenantHandle) -> None:
+def test_reply_referencing_resolved_conversation_reopens_it(
+    database: Database, tenant: TenantHandle
+) -> None:
     first = ingest_committed(database, email(tenant, "ann@example.com", "<a1@mail>"))
     with database.tenant_unit(tenant.id) as session:
         session.execute(
@@ -159,7 +171,12 @@ def test_same_external_id_in_two_tenants_is_two_messages(
 def test_html_is_sanitised_on_the_way_in(database: Database, tenant: TenantHandle) -> None:
     result = ingest_committed(
         database,
-        email(tenant, "ann@example.com", "<h@mail>", html='<p onclick="x()">Hi<script>evil()</script></p>'),
+        email(
+            tenant,
+            "ann@example.com",
+            "<h@mail>",
+            html='<p onclick="x()">Hi<script>evil()</script></p>',
+        ),
     )
     with database.tenant_session(tenant.id) as session:
         stored = session.get_one(Message, (tenant.id, result.message_id))
@@ -192,9 +209,10 @@ def test_unscoped_session_cannot_touch_tenant_rows(database: Database) -> None:
 def test_tenant_session_cannot_write_another_tenants_row(
     database: Database, tenant: TenantHandle, other_tenant: TenantHandle
 ) -> None:
-    with database.tenant_session(tenant.id) as session, pytest.raises(TenantScopeError):
+    with database.tenant_session(tenant.id) as session:
         session.add(Contact(tenant_id=other_tenant.id, name="x"))
-        session.flush()
+        with pytest.raises(TenantScopeError):
+            session.flush()
 
 
 def test_concurrent_first_messages_from_one_address_make_one_contact(

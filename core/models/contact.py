@@ -65,5 +65,7 @@ class ContactIdentity(TenantOwned, table=True):
     contact_id: uuid.UUID
     kind: IdentityKind = Field(sa_type=enum_type(IdentityKind))
     value: str = Field(max_length=320, description="normalised form used for lookup")
-    display: str | None = Field(default=None, max_length=320, description="as the customer wrote it")
+    display: str | None = Field(
+        default=None, max_length=320, description="as the customer wrote it"
+    )
     verified: bool = Field(default=False)
