@@ -6,19 +6,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sqlmodel import col
 
 from core import outbox
+from core import statements as st
 from core.clock import utcnow
-from core.db import session_tenant
 from core.events import record_event
 from core.ids import new_id
 from core.models.channel import Channel
-from core.models.conversation import Conversation, ConversationStatus, Priority
+from core.models.conversation import ConversationStatus, Priority
 from core.models.event import EventType
-from core.models.tenant import Tenant
 from core.models.user import Tier
 
 ROUTE_ACTOR = "route_conversation"
@@ -32,13 +29,7 @@ class OpenedConversation:
 
 def next_conversation_number(session: Session) -> int:
     """Take the tenant's next reference number; holds the tenant row lock until commit."""
-    result = session.execute(
-        sa.update(Tenant)
-        .where(col(Tenant.id) == session_tenant(session))
-        .values(conversation_seq=col(Tenant.conversation_seq) + 1)
-        .returning(col(Tenant.conversation_seq))
-    )
-    return int(result.scalar_one())
+    return int(st.run(session, st.NEXT_CONVERSATION_NUMBER).scalar_one())
 
 
 def open_conversation(
@@ -55,34 +46,40 @@ def open_conversation(
     queue_id: uuid.UUID | None = None,
     actor_user_id: uuid.UUID | None = None,
     at: datetime | None = None,
+    last_inbound_at: datetime | None = None,
 ) -> OpenedConversation:
-    """Insert a new conversation with its `created` event and a routing job (no commit)."""
+    """Insert a new conversation with its `created` event and a routing job (no commit).
+
+    ``last_inbound_at`` is given when a customer's message opens it (ingest), so that the
+    conversation is born touched and needs no second write.
+    """
     now = at or utcnow()
     conversation_id = new_id()
     number = next_conversation_number(session)
-    session.execute(
-        sa.insert(Conversation).values(
-            tenant_id=session_tenant(session),
-            id=conversation_id,
-            created_at=now,
-            updated_at=now,
-            number=number,
-            contact_id=contact_id,
-            contact_identity_id=contact_identity_id,
-            channel=channel,
-            subject=subject[:500],
-            status=ConversationStatus.NEW,
-            priority=priority,
-            category=category,
-            tier=tier,
-            language=language,
-            queue_id=queue_id,
-            identity_verified=False,
-            reopen_count=0,
-            transfer_count=0,
-            escalation_count=0,
-        )
+    row = {column.name: None for column in st.conversation_t.columns}
+    row.update(
+        id=conversation_id,
+        created_at=now,
+        updated_at=now,
+        last_message_at=last_inbound_at,
+        last_inbound_at=last_inbound_at,
+        number=number,
+        contact_id=contact_id,
+        contact_identity_id=contact_identity_id,
+        channel=channel,
+        subject=subject[:500],
+        status=ConversationStatus.NEW,
+        priority=priority,
+        category=category,
+        tier=tier,
+        language=language,
+        queue_id=queue_id,
+        identity_verified=False,
+        reopen_count=0,
+        transfer_count=0,
+        escalation_count=0,
     )
+    st.insert_row(session, st.INSERT_CONVERSATION, row)
     record_event(
         session,
         conversation_id=conversation_id,

@@ -6,13 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
-from core.db import session_tenant
 from core.ids import new_id
-from core.models.event import ConversationEvent, EventType
+from core.models.event import EventType
+from core.statements import INSERT_EVENT, insert_row
 
 
 def record_event(
@@ -27,16 +26,17 @@ def record_event(
     """Append one event to a conversation's timeline (no commit); returns its id."""
     event_id = new_id()
     now = occurred_at or utcnow()
-    session.execute(
-        sa.insert(ConversationEvent).values(
-            tenant_id=session_tenant(session),
-            id=event_id,
-            created_at=now,
-            occurred_at=now,
-            conversation_id=conversation_id,
-            type=type,
-            actor_user_id=actor_user_id,
-            data=data or {},
-        )
+    insert_row(
+        session,
+        INSERT_EVENT,
+        {
+            "id": event_id,
+            "created_at": now,
+            "occurred_at": now,
+            "conversation_id": conversation_id,
+            "type": type,
+            "actor_user_id": actor_user_id,
+            "data": data or {},
+        },
     )
     return event_id

@@ -2,6 +2,8 @@
 
 Everything happens in the caller's transaction, so a message is either fully recorded (and
 its follow-up jobs queued) or not at all. Redelivery of the same provider id is a no-op.
+The common case (a known customer writing again) costs three statements: one lookup, one
+insert, one update — see core.statements.
 """
 
 from __future__ import annotations
@@ -10,13 +12,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlmodel import col
 
 from core import outbox
+from core import statements as st
 from core.clock import utcnow
 from core.conversations import ROUTE_ACTOR, open_conversation
 from core.db import Database, TenantScopeError, session_tenant
@@ -25,10 +26,9 @@ from core.html_content import sanitize_html
 from core.identities import normalize_identity
 from core.ids import new_id
 from core.inbound import InboundMessage
-from core.models.contact import Contact, ContactIdentity
-from core.models.conversation import OPEN_STATUSES, Conversation, ConversationStatus
+from core.models.conversation import ConversationStatus
 from core.models.event import EventType
-from core.models.message import DeliveryStatus, Message, MessageDirection
+from core.models.message import DeliveryStatus, MessageDirection
 
 log = structlog.get_logger(__name__)
 
@@ -46,34 +46,38 @@ class IngestResult:
 
 def ingest(session: Session, message: InboundMessage) -> IngestResult:
     """Record one inbound message (no commit); a concurrent twin surfaces as IntegrityError."""
-    tenant_id = session_tenant(session)
-    if message.tenant_id != tenant_id:
+    if message.tenant_id != session_tenant(session):
         raise TenantScopeError("inbound message addressed to another tenant")
-
-    existing = session.execute(
-        sa.select(col(Message.id), col(Message.conversation_id), col(Conversation.contact_id))
-        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
-        .where(
-            col(Message.channel) == message.channel, col(Message.external_id) == message.external_id
-        )
-    ).first()
-    if existing is not None:
-        return IngestResult(*existing, duplicate=True)
+    value = normalize_identity(message.sender_kind, message.sender, region=message.phone_region)
+    found = st.run(
+        session,
+        st.RESOLVE_INBOUND,
+        {
+            "channel": message.channel.value,
+            "external_id": message.external_id,
+            "kind": message.sender_kind.value,
+            "value": value,
+        },
+    ).one()
+    if found.duplicate_id is not None:
+        duplicate = st.run(session, st.DUPLICATE_OF, {"message_id": found.duplicate_id}).one()
+        return IngestResult(*duplicate, duplicate=True)
 
     now = utcnow()
-    value = normalize_identity(message.sender_kind, message.sender, region=message.phone_region)
-    identity = session.execute(
-        sa.select(col(ContactIdentity.id), col(ContactIdentity.contact_id)).where(
-            col(ContactIdentity.kind) == message.sender_kind, col(ContactIdentity.value) == value
-        )
-    ).first()
-    created_contact = identity is None
-    if identity is None:
-        contact_id, identity_id = _create_contact(session, tenant_id, message, value, now)
+    created_contact = found.identity_id is None
+    if created_contact:
+        contact_id, identity_id = _create_contact(session, message, value, now)
     else:
-        identity_id, contact_id = identity
+        contact_id, identity_id = found.contact_id, found.identity_id
+    thread = _hinted_thread(session, message, contact_id)
+    if thread is None and not created_contact:
+        if message.thread_any_channel:
+            thread = (found.any_channel_id, found.any_channel_status)
+        else:
+            thread = (found.same_channel_id, found.same_channel_status)
+    conversation_id = thread[0] if thread else None
+    status = ConversationStatus(thread[1]) if thread and thread[1] else None
 
-    conversation_id, status = _find_thread(session, message, contact_id)
     created_conversation = reopened = False
     if conversation_id is None:
         opened = open_conversation(
@@ -85,37 +89,37 @@ def ingest(session: Session, message: InboundMessage) -> IngestResult:
             category=message.category,
             language=message.language,
             at=now,
+            last_inbound_at=now,
         )
-        conversation_id, status, created_conversation = opened.id, ConversationStatus.NEW, True
-    elif status is ConversationStatus.RESOLVED:
-        reopened = True
-        record_event(
-            session, conversation_id=conversation_id, type=EventType.REOPENED, occurred_at=now
-        )
-        outbox.enqueue(
-            session, actor=ROUTE_ACTOR, payload={"conversation_id": str(conversation_id)}
-        )
+        conversation_id, created_conversation = opened.id, True
+    else:
+        reopened = _continue_conversation(session, conversation_id, status, now)
 
     message_id = new_id()
-    session.execute(
-        sa.insert(Message).values(
-            tenant_id=tenant_id,
-            id=message_id,
-            created_at=now,
-            conversation_id=conversation_id,
-            direction=MessageDirection.INBOUND,
-            channel=message.channel,
-            contact_identity_id=identity_id,
-            external_id=message.external_id,
-            in_reply_to=message.references[0] if message.references else None,
-            text=message.text,
-            html=sanitize_html(message.html),
-            attachments=[a.as_json() for a in message.attachments],
-            sent_at=message.sent_at,
-            delivery_status=DeliveryStatus.RECEIVED,
-        )
+    st.insert_row(
+        session,
+        st.INSERT_MESSAGE,
+        {
+            "id": message_id,
+            "created_at": now,
+            "conversation_id": conversation_id,
+            "direction": MessageDirection.INBOUND,
+            "channel": message.channel,
+            "author_user_id": None,
+            "contact_identity_id": identity_id,
+            "external_id": message.external_id,
+            "in_reply_to": message.references[0] if message.references else None,
+            "text": message.text,
+            "html": sanitize_html(message.html),
+            "attachments": [a.as_json() for a in message.attachments],
+            "sent_at": message.sent_at,
+            "delivery_status": DeliveryStatus.RECEIVED,
+            "delivered_at": None,
+            "delivery_error": None,
+        },
     )
-    _touch_conversation(session, conversation_id, status, reopened=reopened, now=now)
+    if not created_conversation:
+        st.run(session, st.TOUCH_CONVERSATION, {"cid": conversation_id, "now": now})
     return IngestResult(
         message_id=message_id,
         conversation_id=conversation_id,
@@ -143,8 +147,9 @@ def ingest_committed(database: Database, message: InboundMessage) -> IngestResul
             continue
         if not result.duplicate:
             outbox.notify_relay()
-        log.info(
-            "ingest.stored" if not result.duplicate else "ingest.duplicate",
+        log_event = log.info if result.duplicate else log.debug
+        log_event(
+            "ingest.duplicate" if result.duplicate else "ingest.stored",
             tenant_id=str(message.tenant_id),
             channel=message.channel.value,
             external_id=message.external_id,
@@ -155,92 +160,83 @@ def ingest_committed(database: Database, message: InboundMessage) -> IngestResul
 
 
 def _create_contact(
-    session: Session, tenant_id: uuid.UUID, message: InboundMessage, value: str, now: datetime
+    session: Session, message: InboundMessage, value: str, now: datetime
 ) -> tuple[uuid.UUID, uuid.UUID]:
     contact_id, identity_id = new_id(), new_id()
-    session.execute(
-        sa.insert(Contact).values(
-            tenant_id=tenant_id,
-            id=contact_id,
-            created_at=now,
-            updated_at=now,
-            name=(message.sender_name or message.sender)[:200],
-            value_tier="standard",
-            language=message.language,
-            attributes={},
-        )
+    st.insert_row(
+        session,
+        st.INSERT_CONTACT,
+        {
+            "id": contact_id,
+            "created_at": now,
+            "updated_at": now,
+            "name": (message.sender_name or message.sender)[:200],
+            "value_tier": "standard",
+            "segment": None,
+            "language": message.language,
+            "attributes": {},
+            "merged_into_id": None,
+        },
     )
-    session.execute(
-        sa.insert(ContactIdentity).values(
-            tenant_id=tenant_id,
-            id=identity_id,
-            created_at=now,
-            contact_id=contact_id,
-            kind=message.sender_kind,
-            value=value,
-            display=message.sender[:320],
-            verified=False,
-        )
+    st.insert_row(
+        session,
+        st.INSERT_IDENTITY,
+        {
+            "id": identity_id,
+            "created_at": now,
+            "contact_id": contact_id,
+            "kind": message.sender_kind,
+            "value": value,
+            "display": message.sender[:320],
+            "verified": False,
+        },
     )
     return contact_id, identity_id
 
 
-def _find_thread(
+def _hinted_thread(
     session: Session, message: InboundMessage, contact_id: uuid.UUID
-) -> tuple[uuid.UUID | None, ConversationStatus | None]:
-    """The conversation this message continues, if any; closed conversations are never reused."""
-    candidates = sa.select(col(Conversation.id), col(Conversation.status)).where(
-        col(Conversation.status) != ConversationStatus.CLOSED
-    )
+) -> tuple[uuid.UUID, str] | None:
+    """The conversation named by thread hints, strongest first, with its status."""
     if message.references:
-        row = session.execute(
-            candidates.join(Message, col(Message.conversation_id) == col(Conversation.id))
-            .where(
-                col(Message.external_id).in_(message.references),
-                col(Message.channel) == message.channel,
-            )
-            .order_by(col(Message.id).desc())
-            .limit(1)
+        row = st.run(
+            session,
+            st.THREAD_BY_REFERENCE,
+            {"channel": message.channel.value, "references": list(message.references)},
         ).first()
         if row is not None:
             return row[0], row[1]
     if message.conversation_number is not None:
-        row = session.execute(
-            candidates.where(
-                col(Conversation.number) == message.conversation_number,
-                col(Conversation.contact_id) == contact_id,
-            )
+        row = st.run(
+            session,
+            st.THREAD_BY_NUMBER,
+            {"number": message.conversation_number, "contact_id": contact_id},
         ).first()
         if row is not None:
             return row[0], row[1]
-    query = candidates.where(
-        col(Conversation.contact_id) == contact_id,
-        col(Conversation.status).in_(OPEN_STATUSES),
-    )
-    if not message.thread_any_channel:
-        query = query.where(col(Conversation.channel) == message.channel)
-    row = session.execute(query.order_by(col(Conversation.id).desc()).limit(1)).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+    return None
 
 
-def _touch_conversation(
+def _continue_conversation(
     session: Session,
     conversation_id: uuid.UUID,
     status: ConversationStatus | None,
-    *,
-    reopened: bool,
     now: datetime,
-) -> None:
-    """A customer's message re-opens resolved work and ends a wait on the customer."""
-    values: dict[str, object] = {"last_message_at": now, "last_inbound_at": now, "updated_at": now}
-    if reopened:
-        values.update(
-            status=ConversationStatus.OPEN,
-            resolved_at=None,
-            reopen_count=col(Conversation.reopen_count) + 1,
+) -> bool:
+    """A customer's message re-opens resolved work and ends a wait on the customer.
+
+    Returns whether the conversation was re-opened.
+    """
+    if status is ConversationStatus.RESOLVED:
+        record_event(
+            session, conversation_id=conversation_id, type=EventType.REOPENED, occurred_at=now
         )
-    elif status is ConversationStatus.PENDING:
-        values["status"] = ConversationStatus.OPEN
+        st.run(session, st.REOPEN_CONVERSATION, {"cid": conversation_id})
+        outbox.enqueue(
+            session, actor=ROUTE_ACTOR, payload={"conversation_id": str(conversation_id)}
+        )
+        return True
+    if status is ConversationStatus.PENDING:
         record_event(
             session,
             conversation_id=conversation_id,
@@ -248,6 +244,9 @@ def _touch_conversation(
             data={"from": ConversationStatus.PENDING.value, "to": ConversationStatus.OPEN.value},
             occurred_at=now,
         )
-    session.execute(
-        sa.update(Conversation).where(col(Conversation.id) == conversation_id).values(**values)
-    )
+        st.run(
+            session,
+            st.SET_CONVERSATION_STATUS,
+            {"cid": conversation_id, "status": ConversationStatus.OPEN.value},
+        )
+    return False
