@@ -1,0 +1,209 @@
+"""The ``switchboard`` command: run, migrate, seed and benchmark the platform."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from core import api_keys, migrate, tenants
+from core.db import Database
+from core.errors import ConflictError
+from core.logs import configure_logging
+from core.seed import SeedPlan, seed_tenant
+from core.settings import Settings, get_settings
+
+app = typer.Typer(help="Switchboard: an omnichannel contact-center platform.", no_args_is_help=True)
+tenant_app = typer.Typer(help="Tenants and their API keys.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+console = Console(stderr=True)
+
+BENCHMARKS = ("ingest",)
+
+
+def _setup() -> tuple[Settings, Database]:
+    settings = get_settings()
+    configure_logging(level=settings.log_level, json=settings.log_json)
+    return settings, Database(settings.database_url, pool_size=settings.db_pool_size)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<16}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _seed_with_progress(database: Database, *, slug: str, plan: SeedPlan) -> None:
+    with _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        result = seed_tenant(database, slug=slug, plan=plan, progress=report)
+    console.print(
+        f"seeded [bold]{slug}[/]: {result.users} users, {result.contacts} contacts, "
+        f"{result.conversations} conversations, {result.messages} messages"
+    )
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    settings, _ = _setup()
+    migrate.upgrade(settings.database_url)
+    console.print("database is up to date")
+
+
+@app.command()
+def seed(
+    slug: Annotated[str, typer.Option(help="tenant slug to create")] = "demo",
+    contacts: Annotated[int, typer.Option(min=1)] = SeedPlan.contacts,
+    agents: Annotated[int, typer.Option(min=1)] = SeedPlan.agents,
+    days: Annotated[int, typer.Option(min=1)] = SeedPlan.days,
+) -> None:
+    """Create a tenant with realistic demo data (org tree, agents, contacts, 30 days of work)."""
+    settings, database = _setup()
+    migrate.upgrade(settings.database_url)
+    try:
+        _seed_with_progress(
+            database, slug=slug, plan=SeedPlan(contacts=contacts, agents=agents, days=days)
+        )
+    except ConflictError as exc:
+        console.print(f"[red]{exc.detail}[/]")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def serve() -> None:
+    """Serve the API (and, without BROKER_URL, the workers) until interrupted."""
+    from switchboard.server import run_server
+
+    settings, database = _setup()
+    run_server(settings, database)
+
+
+@app.command()
+def worker() -> None:
+    """Run Dramatiq workers and the outbox relay against BROKER_URL until interrupted."""
+    from workers.process import run_worker_process
+
+    settings, _ = _setup()
+    if settings.broker_url is None:
+        console.print("[red]BROKER_URL is not set; without it `serve` runs the workers itself[/]")
+        raise typer.Exit(2)
+    run_worker_process(settings)
+
+
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="HTTP port (default from PORT or 8000)")] = None,
+) -> None:
+    """Migrate, seed the demo tenant on first run, and serve everything on 127.0.0.1."""
+    from switchboard.demo import DEMO_SLUG, prepare_demo_tenant, write_credentials
+    from switchboard.server import run_server
+
+    settings, database = _setup()
+    if port is not None:
+        settings = settings.model_copy(update={"port": port})
+    migrate.upgrade(settings.database_url)
+    with _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        key, seeded = prepare_demo_tenant(database, plan=SeedPlan(), progress=report)
+    base = f"http://{settings.host}:{settings.port}"
+    urls = {
+        "api": f"{base}/api/v1",
+        "api_docs": f"{base}/api/docs",
+        "openapi": f"{base}/api/schema/openapi.json",
+        "health": f"{base}/health",
+        "metrics": f"{base}/metrics",
+    }
+    credentials_path = settings.var_dir / "demo-credentials.json"
+    write_credentials(
+        credentials_path,
+        {
+            "tenant": DEMO_SLUG,
+            "api_key": key,
+            "urls": urls,
+            "outbound_dir": str(settings.var_dir / "outbound"),
+        },
+    )
+
+    def announce() -> None:
+        console.print(
+            f"\n[bold green]Switchboard demo is running[/] ({'seeded now' if seeded else 'existing data'}, {database.backend})"
+        )
+        for name, url in urls.items():
+            console.print(f"  {name:<9} {url}")
+        console.print(f"  credentials {credentials_path}  (API key: {key})")
+        console.print(
+            f'  try: curl -H "Authorization: Bearer {key}" {urls["api"]}/conversations?limit=5'
+        )
+        console.print("  Ctrl-C stops it.\n")
+
+    run_server(settings, database, on_started=announce)
+
+
+@tenant_app.command("create")
+def tenant_create(
+    slug: str,
+    name: str,
+    timezone: Annotated[str, typer.Option()] = "UTC",
+    locale: Annotated[str, typer.Option()] = "en-US",
+) -> None:
+    """Create an empty tenant and print its first API key."""
+    settings, database = _setup()
+    migrate.upgrade(settings.database_url)
+    with database.system_unit() as session:
+        tenant_id = tenants.create_tenant(
+            session, slug=slug, name=name, timezone=timezone, locale=locale
+        ).id
+    with database.tenant_unit(tenant_id) as session:
+        issued = api_keys.issue_key(session, name="initial")
+    typer.echo(issued.secret)
+
+
+@tenant_app.command("api-key")
+def tenant_api_key(slug: str, name: Annotated[str, typer.Option()] = "cli") -> None:
+    """Issue another API key for a tenant (shown once)."""
+    _, database = _setup()
+    with database.system_session() as session:
+        tenant = tenants.get_by_slug(session, slug)
+    if tenant is None:
+        console.print(f"[red]no tenant {slug!r}[/]")
+        raise typer.Exit(1)
+    with database.tenant_unit(tenant.id) as session:
+        typer.echo(api_keys.issue_key(session, name=name).secret)
+
+
+@app.command()
+def bench(
+    name: Annotated[str, typer.Argument(help=f"one of: {', '.join(BENCHMARKS)}")],
+    quick: Annotated[bool, typer.Option("--quick", help="reduced run, under a minute")] = False,
+) -> None:
+    """Run a benchmark from benchmarks/ (prints one JSON line of figures at the end)."""
+    if name not in BENCHMARKS:
+        console.print(f"[red]unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}[/]")
+        raise typer.Exit(2)
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", f"benchmarks.{name}", *(["--quick"] if quick else [])]
+    raise typer.Exit(subprocess.call(command, cwd=root, env=os.environ.copy()))
