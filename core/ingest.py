@@ -25,6 +25,7 @@ from core.events import record_event
 from core.html_content import sanitize_html
 from core.identities import normalize_identity
 from core.ids import new_id
+from core.metrics import INBOUND_MESSAGES
 from core.inbound import InboundMessage
 from core.models.conversation import ConversationStatus
 from core.models.event import EventType
@@ -147,6 +148,9 @@ def ingest_committed(database: Database, message: InboundMessage) -> IngestResul
             continue
         if not result.duplicate:
             outbox.notify_relay()
+        INBOUND_MESSAGES.labels(
+            message.channel.value, "duplicate" if result.duplicate else "stored"
+        ).inc()
         log_event = log.info if result.duplicate else log.debug
         log_event(
             "ingest.duplicate" if result.duplicate else "ingest.stored",

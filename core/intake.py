@@ -19,6 +19,7 @@ from core.clock import utcnow
 from core.db import Database
 from core.errors import DomainError
 from core.inbound import InboundMessage
+from core.metrics import INBOUND_MESSAGES
 from core.ingest import IngestResult, ingest_committed
 from core.models.channel import Channel
 from core.models.inbound_record import InboundRecord, InboundState
@@ -60,6 +61,7 @@ def receive(
         log.warning(
             "intake.rejected", tenant_id=str(tenant_id), record_id=str(record.id), reason=reason
         )
+        INBOUND_MESSAGES.labels(parser.channel.value, "rejected").inc()
         _finish(database, tenant_id, record.id, InboundState.REJECTED, reason=reason)
         return IntakeOutcome(record.id, InboundState.REJECTED, reason=reason)
     state = InboundState.DUPLICATE if result.duplicate else InboundState.INGESTED

@@ -13,7 +13,11 @@ from core.models.types import JSONType, UTCDateTime
 
 
 class OutboxJob(TenantOwned, table=True):
-    """A job to run after commit; dispatched_at is set once the broker has it."""
+    """A job to run after commit; dispatched_at is set once the broker has it.
+
+    The one index not led by tenant_id: the relay drains all tenants oldest-first, so its
+    partial index over undispatched rows is ordered by time alone and stays tiny.
+    """
 
     __tablename__ = "outbox_job"
     __table_args__ = (

@@ -32,6 +32,10 @@ class ApiKey(TenantOwned, table=True):
 
     name: str = Field(max_length=100)
     prefix: str = Field(max_length=16, description="first characters, shown to tell keys apart")
-    key_hash: str = Field(max_length=64, unique=True)
+    key_hash: str = Field(
+        max_length=64,
+        unique=True,
+        description="globally unique: looked up before the tenant is known",
+    )
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
