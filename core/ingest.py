@@ -25,8 +25,8 @@ from core.events import record_event
 from core.html_content import sanitize_html
 from core.identities import normalize_identity
 from core.ids import new_id
-from core.metrics import INBOUND_MESSAGES
 from core.inbound import InboundMessage
+from core.metrics import INBOUND_MESSAGES
 from core.models.conversation import ConversationStatus
 from core.models.event import EventType
 from core.models.message import DeliveryStatus, MessageDirection

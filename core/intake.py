@@ -19,8 +19,8 @@ from core.clock import utcnow
 from core.db import Database
 from core.errors import DomainError
 from core.inbound import InboundMessage
-from core.metrics import INBOUND_MESSAGES
 from core.ingest import IngestResult, ingest_committed
+from core.metrics import INBOUND_MESSAGES
 from core.models.channel import Channel
 from core.models.inbound_record import InboundRecord, InboundState
 
