@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from core.clock import utcnow
 from core.db import session_tenant
 from core.ids import new_id
 from core.models.outbox import JobReceipt, OutboxJob
+from core.statements import INSERT_OUTBOX, insert_row
 
 _wakeup = threading.Event()
 
@@ -37,16 +39,17 @@ class PendingJob:
 def enqueue(session: Session, *, actor: str, payload: dict[str, Any]) -> uuid.UUID:
     """Write a job to the outbox in the caller's transaction (no commit); returns the job id."""
     job_id = new_id()
-    session.execute(
-        sa.insert(OutboxJob).values(
-            tenant_id=session_tenant(session),
-            id=job_id,
-            created_at=utcnow(),
-            actor=actor,
-            payload=payload,
-            dispatched_at=None,
-            dispatch_attempts=0,
-        )
+    insert_row(
+        session,
+        INSERT_OUTBOX,
+        {
+            "id": job_id,
+            "created_at": utcnow(),
+            "actor": actor,
+            "payload": payload,
+            "dispatched_at": None,
+            "dispatch_attempts": 0,
+        },
     )
     return job_id
 
@@ -62,8 +65,14 @@ def wait_for_jobs(timeout: float) -> None:
     _wakeup.clear()
 
 
-def claim_pending(session: Session, *, limit: int) -> list[PendingJob]:
-    """Undispatched jobs, oldest first, locked against other relays where the backend can."""
+def claim_pending(
+    session: Session, *, limit: int, actors: Collection[str] | None = None
+) -> list[PendingJob]:
+    """Undispatched jobs, oldest first, locked against other relays where the backend can.
+
+    ``actors`` narrows the claim to jobs this relay's workers can run; the others wait for a
+    relay that knows them (a newer release, say) instead of filling every batch.
+    """
     query = (
         sa.select(
             col(OutboxJob.id),
@@ -75,6 +84,8 @@ def claim_pending(session: Session, *, limit: int) -> list[PendingJob]:
         .order_by(col(OutboxJob.created_at))
         .limit(limit)
     )
+    if actors is not None:
+        query = query.where(col(OutboxJob.actor).in_(actors))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return [PendingJob(*row) for row in session.execute(query).all()]

@@ -22,6 +22,10 @@ class Settings(BaseSettings):
         default=None,
         description="redis:// or amqp://; unset means an in-process broker with worker threads",
     )
+    broker_namespace: str = Field(
+        default="switchboard",
+        description="prefix of every broker queue name, so deployments can share one broker",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     var_dir: Path = Path("var")
@@ -32,6 +36,12 @@ class Settings(BaseSettings):
     log_json: bool = False
     db_pool_size: int = 10
     max_request_body_bytes: int = 10 * 1024 * 1024
+    test_pause_at: str | None = Field(
+        default=None,
+        validation_alias="SWITCHBOARD_TEST_PAUSE_AT",
+        description="tests only: an actor name or 'relay'; that step stalls before it commits, "
+        "so a test can kill the process mid-job",
+    )
 
 
 @lru_cache(maxsize=1)
