@@ -5,12 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from core import api_keys, migrate, tenants
 from core.db import Database
@@ -44,16 +52,21 @@ def _progress() -> Progress:
     )
 
 
+def _stage_reporter(progress: Progress) -> Callable[[str, int, int], None]:
+    """A progress callback (stage, done, total) drawing one bar per stage."""
+    tasks: dict[str, TaskID] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    return report
+
+
 def _seed_with_progress(database: Database, *, slug: str, plan: SeedPlan) -> None:
     with _progress() as progress:
-        tasks: dict[str, int] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
-        result = seed_tenant(database, slug=slug, plan=plan, progress=report)
+        result = seed_tenant(database, slug=slug, plan=plan, progress=_stage_reporter(progress))
     console.print(
         f"seeded [bold]{slug}[/]: {result.users} users, {result.contacts} contacts, "
         f"{result.conversations} conversations, {result.messages} messages"
@@ -121,14 +134,9 @@ def demo(
         settings = settings.model_copy(update={"port": port})
     migrate.upgrade(settings.database_url)
     with _progress() as progress:
-        tasks: dict[str, int] = {}
-
-        def report(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=total)
-            progress.update(tasks[stage], completed=done, total=total)
-
-        key, seeded = prepare_demo_tenant(database, plan=SeedPlan(), progress=report)
+        key, seeded = prepare_demo_tenant(
+            database, plan=SeedPlan(), progress=_stage_reporter(progress)
+        )
     base = f"http://{settings.host}:{settings.port}"
     urls = {
         "api": f"{base}/api/v1",
