@@ -26,10 +26,10 @@ from benchmarks._support import emit, scratch_database
 from core import tenants
 from core.clock import utcnow
 from core.db import Database
-from core.logs import configure_logging
 from core.ids import new_id
 from core.inbound import InboundMessage
 from core.ingest import ingest_committed
+from core.logs import configure_logging
 from core.models import Channel, DeliveryStatus, IdentityKind, Message, MessageDirection
 
 
