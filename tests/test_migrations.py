@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 
 from core.migrate import alembic_config, upgrade
@@ -12,7 +14,7 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
     command.check(alembic_config(database_url))
 
 
-def test_downgrade_to_nothing_and_back(tmp_path: object) -> None:
+def test_downgrade_to_nothing_and_back(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/roundtrip.db"
     upgrade(url)
     command.downgrade(alembic_config(url), "base")
