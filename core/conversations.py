@@ -56,7 +56,7 @@ def open_conversation(
     now = at or utcnow()
     conversation_id = new_id()
     number = next_conversation_number(session)
-    row = {column.name: None for column in st.conversation_t.columns}
+    row: dict[str, object] = {column.name: None for column in st.conversation_t.columns}
     row.update(
         id=conversation_id,
         created_at=now,

@@ -61,8 +61,13 @@ def ingest(session: Session, message: InboundMessage) -> IngestResult:
         },
     ).one()
     if found.duplicate_id is not None:
-        duplicate = st.run(session, st.DUPLICATE_OF, {"message_id": found.duplicate_id}).one()
-        return IngestResult(*duplicate, duplicate=True)
+        twin = st.run(session, st.DUPLICATE_OF, {"message_id": found.duplicate_id}).one()
+        return IngestResult(
+            message_id=twin.id,
+            conversation_id=twin.conversation_id,
+            contact_id=twin.contact_id,
+            duplicate=True,
+        )
 
     now = utcnow()
     created_contact = found.identity_id is None

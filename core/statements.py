@@ -29,7 +29,7 @@ event_t: sa.Table = ConversationEvent.__table__  # type: ignore[attr-defined]
 outbox_t: sa.Table = OutboxJob.__table__  # type: ignore[attr-defined]
 tenant_t: sa.Table = Tenant.__table__  # type: ignore[attr-defined]
 
-TENANT = sa.bindparam("scope_tenant_id")
+TENANT: sa.BindParameter[Any] = sa.bindparam("scope_tenant_id")
 
 INSERT_CONTACT = sa.insert(contact_t)
 INSERT_IDENTITY = sa.insert(identity_t)

@@ -18,7 +18,10 @@ from sqlalchemy.engine import make_url
 
 from core import api_keys, tenants
 from core.db import Database
+from core.logs import configure_logging
 from core.migrate import upgrade
+
+configure_logging(level="INFO")
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SWITCHBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

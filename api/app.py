@@ -1,0 +1,92 @@
+"""The HTTP API: Litestar app factory.
+
+Layout: ``/api/v1/...`` resources (bearer API key, tenant-scoped session per request),
+``/api/schema`` OpenAPI (JSON at ``/api/schema/openapi.json``), ``/api/docs`` interactive docs,
+``/health`` and ``/metrics`` outside the API and without auth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from litestar import Litestar, Router
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+
+from api.auth import (
+    SECURITY_SCHEME_NAME,
+    ApiKeyAuthenticationMiddleware,
+    provide_principal,
+)
+from api.controllers.contacts import ContactController
+from api.controllers.conversations import ConversationController
+from api.controllers.org_units import OrgUnitController
+from api.controllers.queues import QueueController
+from api.controllers.system import database_check, docs, health
+from api.controllers.users import UserController
+from api.dependencies import provide_session
+from api.openapi import docs_assets_router, openapi_config
+from api.problems import EXCEPTION_HANDLERS
+from core.db import Database
+from core.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+class MetricsController(PrometheusController):
+    """Prometheus text exposition; operational, so not part of the API's schema."""
+
+    path = "/metrics"
+    include_in_schema = False
+
+
+def create_app(
+    database: Database,
+    *,
+    health_checks: Mapping[str, Callable[[], bool]] | None = None,
+    settings: Settings | None = None,
+) -> Litestar:
+    """A Litestar app serving ``database``; health checks default to a database ping."""
+    settings = settings or get_settings()
+    v1 = Router(
+        path=API_PREFIX,
+        route_handlers=[
+            ContactController,
+            ConversationController,
+            QueueController,
+            UserController,
+            OrgUnitController,
+        ],
+        middleware=[DefineMiddleware(ApiKeyAuthenticationMiddleware)],
+        dependencies={
+            "principal": Provide(provide_principal),
+            "session": Provide(provide_session),
+        },
+        security=[{SECURITY_SCHEME_NAME: []}],
+    )
+    prometheus = PrometheusConfig(
+        app_name="switchboard",
+        prefix="switchboard",
+        group_path=True,
+        exclude=["/metrics"],
+    )
+    assets = docs_assets_router()
+    config = AppConfig(
+        route_handlers=[v1, health, docs, MetricsController, *([assets] if assets else [])],
+        exception_handlers=dict(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
+        middleware=[prometheus.middleware],
+        openapi_config=openapi_config(),
+        request_max_body_size=settings.max_request_body_bytes,
+        state=State(
+            {
+                "database": database,
+                "health_checks": dict(health_checks)
+                if health_checks is not None
+                else {"database": database_check(database)},
+            }
+        ),
+    )
+    return Litestar.from_config(config)

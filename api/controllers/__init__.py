@@ -1,0 +1,1 @@
+"""One controller per resource; thin: parse, call core, shape the answer."""

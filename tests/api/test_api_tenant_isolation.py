@@ -1,0 +1,265 @@
+"""Acceptance: tenant isolation, walked over every operation the OpenAPI schema describes.
+
+Tenant A gets one of every object. Tenant B's key then calls every operation: routes that
+address an object by path get A's ids and must answer 404 (or 403), never 2xx or 5xx; list
+routes, filtered by A's ids or not, must not show anything of A; create routes that reference
+A's objects are refused, and ones reusing A's unique values succeed (a conflict would reveal
+that A has them). Finally A's objects must be exactly as they were.
+
+The walk is driven by the schema: a new route it does not know how to fill fails the test,
+so the walk keeps covering everything.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tests.api.factories import (
+    API,
+    create_contact,
+    create_conversation,
+    create_org_unit,
+    create_queue,
+    create_user,
+    unique,
+)
+from tests.conftest import TenantHandle
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+ADDRESSED = {403, 404}
+PUBLIC_OPERATIONS = {("GET", "/health")}
+PATH_PARAM = re.compile(r"{(\w+)}")
+
+
+@dataclass(frozen=True)
+class World:
+    """One of every object in a tenant, by id."""
+
+    contact: str
+    second_contact: str
+    identity: str
+    email: str
+    conversation: str
+    queue: str
+    queue_name: str
+    user: str
+    user_email: str
+    org_unit: str
+    org_unit_code: str
+
+    def ids(self) -> dict[str, str]:
+        """Which object each id-like parameter name refers to."""
+        return {
+            "contact_id": self.contact,
+            "identity_id": self.identity,
+            "conversation_id": self.conversation,
+            "queue_id": self.queue,
+            "user_id": self.user,
+            "assignee_id": self.user,
+            "org_unit_id": self.org_unit,
+            "parent_id": self.org_unit,
+        }
+
+
+def build_world(api: httpx.Client) -> World:
+    hq = create_org_unit(api, "headquarters")
+    queue = create_queue(api, org_unit_id=hq["id"])
+    user = create_user(api, org_unit_id=hq["id"])
+    contact = create_contact(api, name=unique("Alice"))
+    second = create_contact(api, name=unique("Alice"))
+    conversation = create_conversation(
+        api, contact["id"], queue_id=queue["id"], text="Your ticket is open"
+    )
+    api.patch(f"{API}/conversations/{conversation['id']}", json={"assignee_id": user["id"]})
+    api.post(f"{API}/conversations/{conversation['id']}/notes", json={"text": "A's note"})
+    return World(
+        contact=contact["id"],
+        second_contact=second["id"],
+        identity=contact["identities"][0]["id"],
+        email=contact["identities"][0]["value"],
+        conversation=conversation["id"],
+        queue=queue["id"],
+        queue_name=queue["name"],
+        user=user["id"],
+        user_email=user["email"],
+        org_unit=hq["id"],
+        org_unit_code=hq["code"],
+    )
+
+
+BodyFor = Callable[[World, World], dict[str, Any]]
+
+# Bodies for operations that address an A object by path: plausible, valid changes.
+ADDRESSED_BODIES: dict[tuple[str, str], BodyFor] = {
+    ("PATCH", f"{API}/contacts/{{contact_id}}"): lambda a, b: {"name": "Hijacked"},
+    ("POST", f"{API}/contacts/{{contact_id}}/identities"): lambda a, b: {
+        "kind": "email",
+        "value": f"{unique('thief')}@example.com",
+    },
+    ("POST", f"{API}/contacts/{{contact_id}}/merge"): lambda a, b: {"merge_contact_id": b.contact},
+    ("PATCH", f"{API}/conversations/{{conversation_id}}"): lambda a, b: {"status": "closed"},
+    ("POST", f"{API}/conversations/{{conversation_id}}/replies"): lambda a, b: {"text": "leak"},
+    ("POST", f"{API}/conversations/{{conversation_id}}/notes"): lambda a, b: {"text": "leak"},
+    ("PATCH", f"{API}/queues/{{queue_id}}"): lambda a, b: {"active": False},
+    ("PATCH", f"{API}/users/{{user_id}}"): lambda a, b: {"active": False},
+    ("PATCH", f"{API}/org-units/{{org_unit_id}}"): lambda a, b: {"name": "Hijacked"},
+}
+
+# Create operations: bodies that reference A's objects (refused) and bodies that reuse A's
+# unique values (accepted: uniqueness is per tenant, and a conflict would leak A's data).
+CREATE_CASES: dict[tuple[str, str], list[tuple[BodyFor, set[int]]]] = {
+    ("POST", f"{API}/contacts"): [
+        (lambda a, b: {"name": "B", "identities": [{"kind": "email", "value": a.email}]}, {201}),
+    ],
+    ("POST", f"{API}/conversations"): [
+        (lambda a, b: {"contact_id": a.contact, "channel": "email", "subject": "x"}, {404}),
+        (
+            lambda a, b: {
+                "contact_id": b.contact,
+                "channel": "email",
+                "subject": "x",
+                "queue_id": a.queue,
+            },
+            {422},
+        ),
+    ],
+    ("POST", f"{API}/queues"): [
+        (lambda a, b: {"name": unique("q"), "org_unit_id": a.org_unit}, {422}),
+        (lambda a, b: {"name": a.queue_name}, {201}),
+    ],
+    ("POST", f"{API}/users"): [
+        (
+            lambda a, b: {
+                "email": f"{unique('u')}@example.com",
+                "name": "U",
+                "org_unit_id": a.org_unit,
+            },
+            {422},
+        ),
+        (lambda a, b: {"email": a.user_email, "name": "U"}, {201}),
+    ],
+    ("POST", f"{API}/org-units"): [
+        (
+            lambda a, b: {
+                "name": "R",
+                "code": unique("r"),
+                "kind": "region",
+                "parent_id": a.org_unit,
+            },
+            {422},
+        ),
+        (lambda a, b: {"name": "H", "code": a.org_unit_code, "kind": "headquarters"}, {201}),
+    ],
+}
+
+# Extra lookups on list operations that could find A's objects by value rather than id.
+LIST_LOOKUPS: dict[str, Callable[[World], list[dict[str, str]]]] = {
+    f"{API}/contacts": lambda a: [{"identity_kind": "email", "identity": a.email}],
+}
+
+
+def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    ]
+
+
+def fill_path(path: str, ids: dict[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in ids, f"the isolation walk cannot fill path parameter {name!r} of {path}"
+        return ids[name]
+
+    return PATH_PARAM.sub(replace, path)
+
+
+def snapshot(api: httpx.Client, a: World) -> dict[str, Any]:
+    paths = [
+        f"{API}/contacts/{a.contact}",
+        f"{API}/contacts/{a.second_contact}",
+        f"{API}/conversations/{a.conversation}",
+        f"{API}/queues/{a.queue}",
+        f"{API}/users/{a.user}",
+        f"{API}/org-units/{a.org_unit}",
+    ]
+    seen = {}
+    for path in paths:
+        response = api.get(path)
+        assert response.status_code == 200, (path, response.text)
+        seen[path] = response.json()
+    return seen
+
+
+def test_tenant_b_cannot_reach_any_of_tenant_a_objects_through_any_operation(
+    client_for: Callable[[TenantHandle | None], httpx.Client],
+    tenant: TenantHandle,
+    other_tenant: TenantHandle,
+) -> None:
+    api_a, api_b = client_for(tenant), client_for(other_tenant)
+    a, b = build_world(api_a), build_world(api_b)
+    before = snapshot(api_a, a)
+    a_ids = {value for value in a.ids().values()} | {a.second_contact}
+    schema = api_b.get("/api/schema/openapi.json").json()
+
+    def assert_no_a_data(response: httpx.Response, label: str) -> None:
+        if response.is_success:
+            leaked = [i for i in a_ids if i in response.text]
+            assert not leaked, f"{label} showed tenant A's objects {leaked}"
+
+    walked: set[tuple[str, str]] = set()
+    calls = 0
+    for method, path, operation in operations(schema):
+        key = (method, path)
+        walked.add(key)
+        if key in PUBLIC_OPERATIONS:
+            continue
+        assert path.startswith(API), f"unknown operation outside the API: {key}"
+        has_body = "requestBody" in operation
+        label = f"{method} {path}"
+
+        if PATH_PARAM.search(path):
+            body = None
+            if has_body:
+                assert key in ADDRESSED_BODIES, f"the isolation walk has no body for {label}"
+                body = ADDRESSED_BODIES[key](a, b)
+            response = api_b.request(method, fill_path(path, a.ids()), json=body)
+            calls += 1
+            assert response.status_code in ADDRESSED, (label, response.status_code, response.text)
+            continue
+
+        if method == "GET":
+            query_names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+            id_params = {n for n in query_names if n.endswith("_id")}
+            unknown = id_params - a.ids().keys()
+            assert not unknown, f"the isolation walk cannot fill {unknown} of {label}"
+            queries = [{}, *({n: a.ids()[n]} for n in sorted(id_params))]
+            queries += LIST_LOOKUPS.get(path, lambda _: [])(a)
+            for query in queries:
+                response = api_b.get(path, params=query)
+                calls += 1
+                assert response.status_code == 200, (label, query, response.text)
+                assert_no_a_data(response, f"{label} {query}")
+            continue
+
+        assert key in CREATE_CASES, f"the isolation walk does not know how to call {label}"
+        for body_for, expected in CREATE_CASES[key]:
+            body = body_for(a, b)
+            response = api_b.request(method, path, json=body)
+            calls += 1
+            assert response.status_code in expected, (label, body, response.text)
+            assert_no_a_data(response, label)
+
+    stale = (ADDRESSED_BODIES.keys() | CREATE_CASES.keys() | PUBLIC_OPERATIONS) - walked
+    assert not stale, f"the isolation walk knows operations the schema no longer has: {stale}"
+    assert len(walked) >= 28 and calls >= 40
+    after = snapshot(api_a, a)
+    assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)
