@@ -49,7 +49,7 @@ def create_app(
     health_checks: Mapping[str, Callable[[], bool]] | None = None,
     settings: Settings | None = None,
 ) -> Litestar:
-    """A Litestar app serving ``database``; health checks default to a database ping."""
+    """A Litestar app serving ``database``; /health always pings it, plus any extra checks."""
     settings = settings or get_settings()
     v1 = Router(
         path=API_PREFIX,
@@ -83,9 +83,7 @@ def create_app(
         state=State(
             {
                 "database": database,
-                "health_checks": dict(health_checks)
-                if health_checks is not None
-                else {"database": database_check(database)},
+                "health_checks": {"database": database_check(database), **(health_checks or {})},
             }
         ),
     )

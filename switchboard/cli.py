@@ -30,7 +30,7 @@ from core.settings import Settings, get_settings
 app = typer.Typer(help="Switchboard: an omnichannel contact-center platform.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants and their API keys.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 BENCHMARKS = ("ingest",)
 
