@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -9,8 +11,13 @@ from core.errors import FieldProblem, InvalidInputError
 from core.models.contact import IdentityKind
 
 
+@lru_cache(maxsize=65536)
 def normalize_identity(kind: IdentityKind, raw: str, *, region: str | None = None) -> str:
-    """The lookup form of an address (E.164, lower-cased email, network:handle); raises if bad."""
+    """The lookup form of an address (E.164, lower-cased email, network:handle); raises if bad.
+
+    Memoised: customers write again and again, and parsing an address costs more than the
+    database lookup it leads to. (Invalid input raises, and exceptions are not cached.)
+    """
     value = raw.strip()
     if not value:
         raise _invalid(kind, "is empty")

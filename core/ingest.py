@@ -52,7 +52,9 @@ def ingest(session: Session, message: InboundMessage) -> IngestResult:
     value = normalize_identity(message.sender_kind, message.sender, region=message.phone_region)
     found = st.run(
         session,
-        st.RESOLVE_INBOUND,
+        st.RESOLVE_INBOUND_ANY_CHANNEL
+        if message.thread_any_channel
+        else st.RESOLVE_INBOUND_SAME_CHANNEL,
         {
             "channel": message.channel.value,
             "external_id": message.external_id,
@@ -77,10 +79,7 @@ def ingest(session: Session, message: InboundMessage) -> IngestResult:
         contact_id, identity_id = found.contact_id, found.identity_id
     thread = _hinted_thread(session, message, contact_id)
     if thread is None and not created_contact:
-        if message.thread_any_channel:
-            thread = (found.any_channel_id, found.any_channel_status)
-        else:
-            thread = (found.same_channel_id, found.same_channel_status)
+        thread = (found.conversation_id, found.conversation_status)
     conversation_id = thread[0] if thread else None
     status = ConversationStatus(thread[1]) if thread and thread[1] else None
 

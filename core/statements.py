@@ -46,6 +46,10 @@ NEXT_CONVERSATION_NUMBER = (
 )
 
 
+# Rendered as constants, not an expanding parameter that is re-rendered on every execution.
+_OPEN_STATUS_VALUES = [sa.literal_column(f"'{status.value}'") for status in OPEN_STATUSES]
+
+
 def _open_conversation_of_contact(column: sa.ColumnElement[Any], *, same_channel: bool) -> Any:
     """Correlated: the contact's newest open conversation (optionally on this channel)."""
     query = (
@@ -53,7 +57,7 @@ def _open_conversation_of_contact(column: sa.ColumnElement[Any], *, same_channel
         .where(
             conversation_t.c.tenant_id == TENANT,
             conversation_t.c.contact_id == identity_t.c.contact_id,
-            conversation_t.c.status.in_([s.value for s in OPEN_STATUSES]),
+            conversation_t.c.status.in_(_OPEN_STATUS_VALUES),
         )
         .order_by(conversation_t.c.id.desc())
         .limit(1)
@@ -63,39 +67,42 @@ def _open_conversation_of_contact(column: sa.ColumnElement[Any], *, same_channel
     return query.scalar_subquery()
 
 
-# One round trip answers the three questions of every inbound message: seen it before? who sent
-# it? which open conversation of theirs does it continue?
-RESOLVE_INBOUND = sa.select(
-    sa.select(message_t.c.id)
-    .where(
-        message_t.c.tenant_id == TENANT,
-        message_t.c.channel == sa.bindparam("channel"),
-        message_t.c.external_id == sa.bindparam("external_id"),
-    )
-    .scalar_subquery()
-    .label("duplicate_id"),
-    identity_t.c.id.label("identity_id"),
-    identity_t.c.contact_id,
-    _open_conversation_of_contact(conversation_t.c.id, same_channel=True).label("same_channel_id"),
-    _open_conversation_of_contact(conversation_t.c.status, same_channel=True).label(
-        "same_channel_status"
-    ),
-    _open_conversation_of_contact(conversation_t.c.id, same_channel=False).label("any_channel_id"),
-    _open_conversation_of_contact(conversation_t.c.status, same_channel=False).label(
-        "any_channel_status"
-    ),
-).select_from(
-    sa.select(sa.literal(1).label("one"))
-    .subquery("one")
-    .outerjoin(
-        identity_t,
-        sa.and_(
-            identity_t.c.tenant_id == TENANT,
-            identity_t.c.kind == sa.bindparam("kind"),
-            identity_t.c.value == sa.bindparam("value"),
+def _resolve_inbound(*, same_channel: bool) -> sa.Select[Any]:
+    """One round trip for the three questions of every inbound message: seen it before? who
+    sent it? which open conversation of theirs does it continue?"""
+    return sa.select(
+        sa.select(message_t.c.id)
+        .where(
+            message_t.c.tenant_id == TENANT,
+            message_t.c.channel == sa.bindparam("channel"),
+            message_t.c.external_id == sa.bindparam("external_id"),
+        )
+        .scalar_subquery()
+        .label("duplicate_id"),
+        identity_t.c.id.label("identity_id"),
+        identity_t.c.contact_id,
+        _open_conversation_of_contact(conversation_t.c.id, same_channel=same_channel).label(
+            "conversation_id"
         ),
+        _open_conversation_of_contact(conversation_t.c.status, same_channel=same_channel).label(
+            "conversation_status"
+        ),
+    ).select_from(
+        sa.select(sa.literal_column("1").label("one"))
+        .subquery("one")
+        .outerjoin(
+            identity_t,
+            sa.and_(
+                identity_t.c.tenant_id == TENANT,
+                identity_t.c.kind == sa.bindparam("kind"),
+                identity_t.c.value == sa.bindparam("value"),
+            ),
+        )
     )
-)
+
+
+RESOLVE_INBOUND_SAME_CHANNEL = _resolve_inbound(same_channel=True)
+RESOLVE_INBOUND_ANY_CHANNEL = _resolve_inbound(same_channel=False)
 
 _live_conversation = sa.and_(
     conversation_t.c.tenant_id == TENANT,
