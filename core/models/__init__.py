@@ -12,6 +12,7 @@ from core.models.conversation import (
 from core.models.event import ConversationEvent, EventType
 from core.models.inbound_record import InboundRecord, InboundState
 from core.models.interaction import Interaction, InteractionState
+from core.models.mailbox import Mailbox, TransportSecurity
 from core.models.message import DeliveryStatus, Message, MessageDirection
 from core.models.org_unit import OrgUnit, OrgUnitKind
 from core.models.outbox import JobReceipt, OutboxJob
@@ -37,6 +38,7 @@ __all__ = [
     "Interaction",
     "InteractionState",
     "JobReceipt",
+    "Mailbox",
     "Message",
     "MessageDirection",
     "OrgUnit",
@@ -48,6 +50,7 @@ __all__ = [
     "Tenant",
     "TenantOwned",
     "Tier",
+    "TransportSecurity",
     "User",
     "ValueTier",
 ]
