@@ -34,6 +34,7 @@ class PendingJob:
     tenant_id: uuid.UUID
     actor: str
     payload: dict[str, Any]
+    created_at: datetime
 
 
 def enqueue(session: Session, *, actor: str, payload: dict[str, Any]) -> uuid.UUID:
@@ -79,6 +80,7 @@ def claim_pending(
             col(OutboxJob.tenant_id),
             col(OutboxJob.actor),
             col(OutboxJob.payload),
+            col(OutboxJob.created_at),
         )
         .where(col(OutboxJob.dispatched_at).is_(None))
         .order_by(col(OutboxJob.created_at))

@@ -15,7 +15,9 @@ import dramatiq
 import structlog
 
 from core import outbox
+from core.clock import utcnow
 from core.db import Database
+from core.metrics import OUTBOX_DISPATCH_DELAY, OUTBOX_DISPATCHED
 from core.outbox import PendingJob
 from core.settings import get_settings
 from workers.pause import RELAY_STEP, stall_for_crash_test
@@ -49,6 +51,10 @@ def relay_once(database: Database, broker: dramatiq.Broker, *, batch_size: int) 
     if failure is not None:
         raise failure
     if sent:
+        now = utcnow()
+        for job in sent:
+            OUTBOX_DISPATCHED.labels(job.actor).inc()
+            OUTBOX_DISPATCH_DELAY.observe((now - job.created_at).total_seconds())
         log.debug("relay.dispatched", count=len(sent))
     return len(sent)
 
