@@ -2,7 +2,8 @@
 
 Layout: ``/api/v1/...`` resources (bearer API key, tenant-scoped session per request),
 ``/api/schema`` OpenAPI (JSON at ``/api/schema/openapi.json``), ``/api/docs`` interactive docs,
-``/health`` and ``/metrics`` outside the API and without auth.
+``/health`` and ``/metrics`` outside the API and without auth, ``/webhooks/email/{address}``
+outside the API with a per-mailbox token.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from api.auth import (
 )
 from api.controllers.contacts import ContactController
 from api.controllers.conversations import ConversationController
+from api.controllers.email_inbound import receive_raw_email
 from api.controllers.org_units import OrgUnitController
 from api.controllers.queues import QueueController
 from api.controllers.system import database_check, docs, health
@@ -32,6 +34,7 @@ from api.openapi import docs_assets_router, openapi_config
 from api.problems import EXCEPTION_HANDLERS
 from core.db import Database
 from core.settings import Settings, get_settings
+from core.storage import BlobStore, LocalFolderStore
 
 API_PREFIX = "/api/v1"
 
@@ -48,8 +51,13 @@ def create_app(
     *,
     health_checks: Mapping[str, Callable[[], bool]] | None = None,
     settings: Settings | None = None,
+    blob_store: BlobStore | None = None,
 ) -> Litestar:
-    """A Litestar app serving ``database``; /health always pings it, plus any extra checks."""
+    """A Litestar app serving ``database``; /health always pings it, plus any extra checks.
+
+    ``blob_store`` keeps attachments of mail posted to the email webhook (default: a local
+    folder at ``settings.blob_dir``).
+    """
     settings = settings or get_settings()
     v1 = Router(
         path=API_PREFIX,
@@ -75,7 +83,14 @@ def create_app(
     )
     assets = docs_assets_router()
     config = AppConfig(
-        route_handlers=[v1, health, docs, MetricsController, *([assets] if assets else [])],
+        route_handlers=[
+            v1,
+            health,
+            docs,
+            receive_raw_email,
+            MetricsController,
+            *([assets] if assets else []),
+        ],
         exception_handlers=dict(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         middleware=[prometheus.middleware],
         openapi_config=openapi_config(),
@@ -83,6 +98,7 @@ def create_app(
         state=State(
             {
                 "database": database,
+                "blob_store": blob_store or LocalFolderStore(settings.blob_dir),
                 "health_checks": {"database": database_check(database), **(health_checks or {})},
             }
         ),

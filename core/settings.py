@@ -36,6 +36,23 @@ class Settings(BaseSettings):
     log_json: bool = False
     db_pool_size: int = 10
     max_request_body_bytes: int = 10 * 1024 * 1024
+    blob_dir: Path = Field(
+        default=Path("var/blobs"), description="attachments (LocalFolderStore root)"
+    )
+    imap_poll_seconds: float = Field(
+        default=30.0, description="how often `serve` polls IMAP mailboxes; 0 turns polling off"
+    )
+    smtp_listen_host: str = Field(default="127.0.0.1", description="inbound SMTP listener")
+    smtp_listen_port: int | None = Field(
+        default=2525, description="inbound SMTP port; unset (empty) disables the listener"
+    )
+    smtp_max_message_bytes: int = Field(
+        default=30 * 1024 * 1024, description="SIZE the listener announces (552 above it)"
+    )
+    email_sender_limit: int = Field(
+        default=20, description="messages one sender may send one mailbox per window (loops)"
+    )
+    email_sender_window_seconds: int = 600
     test_pause_at: str | None = Field(
         default=None,
         validation_alias="SWITCHBOARD_TEST_PAUSE_AT",

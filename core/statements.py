@@ -47,7 +47,9 @@ NEXT_CONVERSATION_NUMBER = (
 
 
 # Rendered as constants, not an expanding parameter that is re-rendered on every execution.
-_OPEN_STATUS_VALUES = [sa.literal_column(f"'{status.value}'") for status in OPEN_STATUSES]
+_OPEN_STATUS_VALUES: list[sa.ColumnElement[Any]] = [
+    sa.literal_column(f"'{status.value}'") for status in OPEN_STATUSES
+]
 
 
 def _open_conversation_of_contact(column: sa.ColumnElement[Any], *, same_channel: bool) -> Any:

@@ -20,6 +20,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from channels.email.cli import app as email_app
 from core import api_keys, migrate, tenants
 from core.db import Database
 from core.errors import ConflictError
@@ -30,9 +31,10 @@ from core.settings import Settings, get_settings
 app = typer.Typer(help="Switchboard: an omnichannel contact-center platform.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants and their API keys.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
+app.add_typer(email_app, name="email")
 console = Console(stderr=True, soft_wrap=True)
 
-BENCHMARKS = ("ingest",)
+BENCHMARKS = ("ingest", "email")
 
 
 def _setup() -> tuple[Settings, Database]:
@@ -126,7 +128,13 @@ def demo(
     port: Annotated[int | None, typer.Option(help="HTTP port (default from PORT or 8000)")] = None,
 ) -> None:
     """Migrate, seed the demo tenant on first run, and serve everything on 127.0.0.1."""
-    from switchboard.demo import DEMO_SLUG, prepare_demo_tenant, write_credentials
+    from switchboard.demo import (
+        DEMO_MAILBOX,
+        DEMO_SLUG,
+        prepare_demo_mailbox,
+        prepare_demo_tenant,
+        write_credentials,
+    )
     from switchboard.server import run_server
 
     settings, database = _setup()
@@ -137,13 +145,20 @@ def demo(
         key, seeded = prepare_demo_tenant(
             database, plan=SeedPlan(), progress=_stage_reporter(progress)
         )
+    mailbox_token = prepare_demo_mailbox(database)
     base = f"http://{settings.host}:{settings.port}"
+    smtp_address = (
+        f"{settings.smtp_listen_host}:{settings.smtp_listen_port}"
+        if settings.smtp_listen_port
+        else "disabled"
+    )
     urls = {
         "api": f"{base}/api/v1",
         "api_docs": f"{base}/api/docs",
         "openapi": f"{base}/api/schema/openapi.json",
         "health": f"{base}/health",
         "metrics": f"{base}/metrics",
+        "email_webhook": f"{base}/webhooks/email/{DEMO_MAILBOX}",
     }
     credentials_path = settings.var_dir / "demo-credentials.json"
     write_credentials(
@@ -153,6 +168,9 @@ def demo(
             "api_key": key,
             "urls": urls,
             "outbound_dir": str(settings.var_dir / "outbound"),
+            "mailbox": DEMO_MAILBOX,
+            "mailbox_webhook_token": mailbox_token,
+            "smtp": smtp_address,
         },
     )
 
@@ -166,6 +184,7 @@ def demo(
         console.print(
             f'  try: curl -H "Authorization: Bearer {key}" {urls["api"]}/conversations?limit=5'
         )
+        console.print(f"  smtp      {smtp_address}  (mail to {DEMO_MAILBOX})")
         console.print("  Ctrl-C stops it.\n")
 
     run_server(settings, database, on_started=announce)

@@ -6,11 +6,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from core import api_keys, tenants
+from core import api_keys, mailboxes, tenants
 from core.db import Database
 from core.seed import SeedPlan, seed_tenant
 
 DEMO_SLUG = "demo"
+DEMO_MAILBOX = "support@northwind.example"
 
 
 def prepare_demo_tenant(
@@ -38,3 +39,21 @@ def write_credentials(path: Path, credentials: dict[str, object]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(credentials, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     path.chmod(0o600)
+
+
+def prepare_demo_mailbox(database: Database) -> str:
+    """The demo tenant's mailbox (created once) and a fresh webhook token for it.
+
+    It has no SMTP server, so replies from it land as loopback files; mail to it arrives over
+    the SMTP listener or the webhook.
+    """
+    with database.system_session() as session:
+        tenant = tenants.get_by_slug(session, DEMO_SLUG)
+        existing = mailboxes.find_by_address(session, DEMO_MAILBOX)
+    if tenant is None:
+        raise LookupError("prepare the demo tenant first")
+    with database.tenant_unit(tenant.id) as session:
+        mailbox = existing or mailboxes.create_mailbox(
+            session, address=DEMO_MAILBOX, display_name="Northwind Support"
+        )
+        return mailboxes.issue_inbound_token(session, mailbox_id=mailbox.id).secret

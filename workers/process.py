@@ -9,6 +9,7 @@ from types import FrameType
 import structlog
 
 from channels.defaults import register_default_adapters
+from channels.email.register import register_email_adapter
 from core.db import Database, use_database
 from core.settings import Settings
 from workers.broker import setup_broker
@@ -24,12 +25,13 @@ def run_worker_process(settings: Settings) -> None:
 
     Installs its own database and the process broker (BROKER_URL; unset, an in-process broker,
     which suits a lone worker beside a SQLite database). Channels without an adapter get the
-    loopback one, writing into ``<var_dir>/outbound``. Must run on the main thread (signals);
+    loopback one, writing into ``<var_dir>/outbound`` (email gets its SMTP adapter). Must run on the main thread (signals);
     on a signal, jobs in progress finish before it returns.
     """
     database = Database(settings.database_url, pool_size=settings.db_pool_size)
     use_database(database)
     broker = setup_broker(settings.broker_url, namespace=settings.broker_namespace)
+    register_email_adapter(settings.var_dir / "outbound")
     served = register_default_adapters(settings.var_dir / "outbound")
     workers = EmbeddedWorkers(database, threads=settings.worker_threads, broker=broker)
 

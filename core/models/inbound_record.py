@@ -19,6 +19,9 @@ class InboundState(enum.StrEnum):
     INGESTED = "ingested"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
+    BOUNCE = "bounce"  # a delivery report about a message we sent; never a conversation
+    AUTO_REPLY = "auto_reply"  # out-of-office and other automatic mail; kept, not ingested
+    RATE_LIMITED = "rate_limited"  # over the per-sender limit (a mail loop); kept, not ingested
 
 
 class InboundRecord(TenantOwned, table=True):
@@ -27,7 +30,9 @@ class InboundRecord(TenantOwned, table=True):
     __tablename__ = "inbound_record"
     __table_args__ = (
         tenant_fk("message_id", "message"),
+        tenant_fk("mailbox_id", "mailbox"),
         sa.Index("ix_inbound_record_state", "tenant_id", "state", "created_at"),
+        sa.Index("ix_inbound_record_sender", "tenant_id", "mailbox_id", "sender", "created_at"),
     )
 
     channel: Channel = Field(sa_type=enum_type(Channel))
@@ -37,3 +42,8 @@ class InboundRecord(TenantOwned, table=True):
     reason: str | None = Field(default=None, max_length=1000)
     message_id: uuid.UUID | None = Field(default=None)
     processed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    mailbox_id: uuid.UUID | None = Field(default=None, description="email: the receiving mailbox")
+    sender: str | None = Field(
+        default=None, max_length=320, description="email: the lower-cased From address"
+    )
+    source: str | None = Field(default=None, max_length=32, description="smtp, imap, webhook, ...")

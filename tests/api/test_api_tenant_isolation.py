@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from core import mailboxes
+from core.db import Database
 from tests.api.factories import (
     API,
     create_contact,
@@ -34,6 +36,7 @@ from tests.conftest import TenantHandle
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 ADDRESSED = {403, 404}
 PUBLIC_OPERATIONS = {("GET", "/health")}
+EMAIL_WEBHOOK = ("POST", "/webhooks/email/{mailbox_address}")
 PATH_PARAM = re.compile(r"{(\w+)}")
 
 
@@ -199,10 +202,32 @@ def snapshot(api: httpx.Client, a: World) -> dict[str, Any]:
     return seen
 
 
+def mailbox_with_token(database: Database, owner: TenantHandle) -> tuple[str, str]:
+    """A mailbox of the tenant's and its webhook token (mailboxes have no API yet)."""
+    with database.tenant_unit(owner.id) as session:
+        mailbox = mailboxes.create_mailbox(session, address=f"{unique('support')}@iso.example")
+        token = mailboxes.issue_inbound_token(session, mailbox_id=mailbox.id)
+    return mailbox.address, token.secret
+
+
+def check_email_webhook(api_b: httpx.Client, a_mailbox: str, b_credentials: tuple[str, str]) -> int:
+    """B's API key and B's own mailbox token are both refused on A's mailbox; nothing stored."""
+    mail = b"From: x@example.com\r\nSubject: leak\r\n\r\nhello\r\n"
+    path = f"/webhooks/email/{a_mailbox}"
+    headers = {"Content-Type": "message/rfc822"}
+    with_key = api_b.post(path, content=mail, headers=headers)
+    assert with_key.status_code == 401, with_key.text
+    b_token = {**headers, "Authorization": f"Bearer {b_credentials[1]}"}
+    with_token = api_b.post(path, content=mail, headers=b_token)
+    assert with_token.status_code == 403, with_token.text
+    return 2
+
+
 def test_tenant_b_cannot_reach_any_of_tenant_a_objects_through_any_operation(
     client_for: Callable[[TenantHandle | None], httpx.Client],
     tenant: TenantHandle,
     other_tenant: TenantHandle,
+    database: Database,
 ) -> None:
     api_a, api_b = client_for(tenant), client_for(other_tenant)
     a, b = build_world(api_a), build_world(api_b)
@@ -221,6 +246,12 @@ def test_tenant_b_cannot_reach_any_of_tenant_a_objects_through_any_operation(
         key = (method, path)
         walked.add(key)
         if key in PUBLIC_OPERATIONS:
+            continue
+        if key == EMAIL_WEBHOOK:
+            a_mailbox, _ = mailbox_with_token(database, tenant)
+            calls += check_email_webhook(
+                api_b, a_mailbox, mailbox_with_token(database, other_tenant)
+            )
             continue
         assert path.startswith(API), f"unknown operation outside the API: {key}"
         has_body = "requestBody" in operation
@@ -258,7 +289,8 @@ def test_tenant_b_cannot_reach_any_of_tenant_a_objects_through_any_operation(
             assert response.status_code in expected, (label, body, response.text)
             assert_no_a_data(response, label)
 
-    stale = (ADDRESSED_BODIES.keys() | CREATE_CASES.keys() | PUBLIC_OPERATIONS) - walked
+    known = ADDRESSED_BODIES.keys() | CREATE_CASES.keys() | PUBLIC_OPERATIONS | {EMAIL_WEBHOOK}
+    stale = known - walked
     assert not stale, f"the isolation walk knows operations the schema no longer has: {stale}"
     assert len(walked) >= 28 and calls >= 40
     after = snapshot(api_a, a)

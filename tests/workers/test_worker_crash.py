@@ -24,7 +24,7 @@ from sqlmodel import col
 from core.db import Database
 from core.ingest import ingest_committed
 from core.migrate import upgrade
-from core.models import DeliveryStatus, EventType, Message, MessageDirection
+from core.models import DeliveryStatus, EventType, Mailbox, Message, MessageDirection
 from core.outbound import DELIVER_ACTOR
 from tests.conftest import BACKENDS, create_postgres_database, drop_postgres_database, make_tenant
 from tests.workers.conftest import RABBITMQ_URL, wait_until
@@ -153,6 +153,9 @@ class PendingReply:
 
 def pending_reply(database: Database, customer: str) -> PendingReply:
     tenant = make_tenant(database)
+    with database.tenant_unit(tenant.id) as session:
+        # no SMTP server configured: the email adapter delivers to loopback files
+        session.add(Mailbox(address=f"support@{tenant.slug}.example"))
     inbound = ingest_committed(database, inbound_email(tenant.id, customer, f"<{customer}>"))
     message_id, job_id = queue_reply(database, tenant.id, inbound.conversation_id, "Sorted")
     return PendingReply(tenant.id, inbound.conversation_id, message_id, job_id)
