@@ -20,6 +20,7 @@ from core.clock import utcnow
 from core.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
 from core.events import record_event
 from core.identities import normalize_identity
+from core.lookup import get_by_id
 from core.models.contact import Contact, ContactIdentity, IdentityKind, ValueTier
 from core.models.conversation import Conversation
 from core.models.event import EventType
@@ -62,12 +63,7 @@ def create_contact(
 
 
 def get_contact(session: Session, *, contact_id: uuid.UUID) -> Contact:
-    contact = session.execute(
-        sa.select(Contact).where(col(Contact.id) == contact_id)
-    ).scalar_one_or_none()
-    if contact is None:
-        raise NotFoundError(f"contact {contact_id} not found")
-    return contact
+    return get_by_id(session, Contact, contact_id, noun="contact")
 
 
 def list_contacts(

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from core.errors import NotFoundError
+from core.lookup import get_by_id
 from core.models.channel import Channel
 from core.models.contact import Contact
 from core.models.conversation import Conversation, ConversationStatus, Priority
@@ -75,12 +75,7 @@ def list_conversations(
 
 
 def get_conversation(session: Session, *, conversation_id: uuid.UUID) -> Conversation:
-    conversation = session.execute(
-        sa.select(Conversation).where(col(Conversation.id) == conversation_id)
-    ).scalar_one_or_none()
-    if conversation is None:
-        raise NotFoundError(f"conversation {conversation_id} not found")
-    return conversation
+    return get_by_id(session, Conversation, conversation_id, noun="conversation")
 
 
 def get_conversation_detail(session: Session, *, conversation_id: uuid.UUID) -> ConversationDetail:

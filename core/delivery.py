@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core.clock import utcnow
-from core.errors import InvalidInputError, NotFoundError
+from core.errors import InvalidInputError
 from core.events import record_event
+from core.lookup import get_by_id
 from core.models.contact import ContactIdentity
 from core.models.conversation import Conversation
 from core.models.event import EventType
@@ -101,12 +102,7 @@ def record_failed(session: Session, *, message_id: uuid.UUID, reason: str, perma
 
 
 def _get_message(session: Session, *, message_id: uuid.UUID) -> Message:
-    message = session.execute(
-        sa.select(Message).where(col(Message.id) == message_id)
-    ).scalar_one_or_none()
-    if message is None:
-        raise NotFoundError(f"message {message_id} not found")
-    return message
+    return get_by_id(session, Message, message_id, noun="message")
 
 
 def _thread_messages(conversation_id: uuid.UUID, message: Message) -> sa.Select[Any]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from core.lookup import get_by_id
 from core.models.org_unit import PARENT_KIND, OrgUnit, OrgUnitKind
 from core.models.queue import Queue
 from core.models.user import User
@@ -25,12 +26,7 @@ UPDATABLE_FIELDS = frozenset({"name", "code", "kind", "parent_id"})
 
 def get_org_unit(session: Session, *, org_unit_id: uuid.UUID) -> OrgUnit:
     """The unit; NotFoundError if this tenant has none with that id."""
-    unit = session.execute(
-        sa.select(OrgUnit).where(col(OrgUnit.id) == org_unit_id)
-    ).scalar_one_or_none()
-    if unit is None:
-        raise NotFoundError(f"org unit {org_unit_id} not found")
-    return unit
+    return get_by_id(session, OrgUnit, org_unit_id, noun="org unit")
 
 
 def require_org_unit(session: Session, *, org_unit_id: uuid.UUID, field: str) -> OrgUnit:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core.clock import utcnow
-from core.errors import NotFoundError
+from core.conversation_queries import get_conversation
 from core.events import record_event
 from core.models.conversation import Conversation
 from core.models.event import EventType
@@ -27,11 +27,7 @@ def place_in_queue(session: Session, *, conversation_id: uuid.UUID) -> uuid.UUID
     when two placements race. Returns None when no active queue serves the channel; raises
     NotFoundError for an unknown conversation.
     """
-    conversation = session.execute(
-        sa.select(Conversation).where(col(Conversation.id) == conversation_id)
-    ).scalar_one_or_none()
-    if conversation is None:
-        raise NotFoundError(f"conversation {conversation_id} not found")
+    conversation = get_conversation(session, conversation_id=conversation_id)
     if conversation.queue_id is not None:
         return conversation.queue_id
 

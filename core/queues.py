@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from core.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from core.errors import ConflictError, FieldProblem, InvalidInputError
+from core.lookup import get_by_id
 from core.models.channel import Channel
 from core.models.conversation import Conversation
 from core.models.interaction import Interaction
@@ -39,10 +40,7 @@ SKILL_LEVELS = range(1, 6)
 
 def get_queue(session: Session, *, queue_id: uuid.UUID) -> Queue:
     """The queue; NotFoundError if this tenant has none with that id."""
-    queue = session.execute(sa.select(Queue).where(col(Queue.id) == queue_id)).scalar_one_or_none()
-    if queue is None:
-        raise NotFoundError(f"queue {queue_id} not found")
-    return queue
+    return get_by_id(session, Queue, queue_id, noun="queue")
 
 
 def list_queues(

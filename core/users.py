@@ -18,7 +18,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from core.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from core.errors import ConflictError, FieldProblem, InvalidInputError
+from core.lookup import get_by_id
 from core.models.conversation import Conversation
 from core.models.event import ConversationEvent
 from core.models.interaction import Interaction
@@ -41,10 +42,7 @@ class SkillInput:
 
 def get_user(session: Session, *, user_id: uuid.UUID) -> User:
     """The user; NotFoundError if this tenant has none with that id."""
-    user = session.execute(sa.select(User).where(col(User.id) == user_id)).scalar_one_or_none()
-    if user is None:
-        raise NotFoundError(f"user {user_id} not found")
-    return user
+    return get_by_id(session, User, user_id, noun="user")
 
 
 def list_users(

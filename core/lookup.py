@@ -1,0 +1,27 @@
+"""Fetching one tenant-owned row by id, the way every service does.
+
+In a tenant session another tenant's row is simply not there (core.db scopes the query), so
+"not yours" and "does not exist" are the same NotFoundError — and the same 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from core.errors import NotFoundError
+from core.models.base import TenantOwned
+
+Row = TypeVar("Row", bound=TenantOwned)
+
+
+def get_by_id(session: Session, model: type[Row], object_id: uuid.UUID, *, noun: str) -> Row:
+    """The row with that id; NotFoundError naming ``noun`` if this tenant has none."""
+    row = session.execute(sa.select(model).where(col(model.id) == object_id)).scalar_one_or_none()
+    if row is None:
+        raise NotFoundError(f"{noun} {object_id} not found")
+    return row
