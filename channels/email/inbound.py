@@ -18,6 +18,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 import structlog
@@ -26,8 +27,10 @@ from sqlmodel import col
 from channels.email.acknowledgement import detect_language, queue_acknowledgement
 from channels.email.parsing import ParsedEmail, parse_email
 from core import delivery
+from core import statements as st
 from core.clock import utcnow
 from core.db import Database
+from core.ids import new_id
 from core.inbound import InboundAttachment, InboundMessage
 from core.ingest import ingest_committed
 from core.intake import IntakeOutcome
@@ -63,6 +66,42 @@ class EmailLimits:
         )
 
 
+_record = InboundRecord.__table__  # type: ignore[attr-defined]
+_message = Message.__table__  # type: ignore[attr-defined]
+_INSERT_RECORD = sa.insert(_record)
+_FINISH_VALUES: dict[str, Any] = {
+    "state": sa.bindparam("state"),
+    "reason": sa.bindparam("reason"),
+    "message_id": sa.bindparam("message_id"),
+    "processed_at": sa.bindparam("processed_at"),
+}
+_THIS_RECORD = (_record.c.tenant_id == st.TENANT) & (_record.c.id == sa.bindparam("record_id"))
+_FINISH = sa.update(_record).where(_THIS_RECORD).values(**_FINISH_VALUES)
+_FINISH_WITH_SENDER = (
+    sa.update(_record).where(_THIS_RECORD).values(**_FINISH_VALUES, sender=sa.bindparam("sender"))
+)
+_SENDER_ACTIVITY = sa.select(
+    sa.select(sa.func.count())
+    .select_from(_record)
+    .where(
+        _record.c.tenant_id == st.TENANT,
+        _record.c.mailbox_id == sa.bindparam("mailbox_id"),
+        _record.c.sender == sa.bindparam("sender"),
+        _record.c.created_at >= sa.bindparam("since", type_=_record.c.created_at.type),
+    )
+    .scalar_subquery()
+    .label("earlier"),
+    sa.select(_message.c.id)
+    .where(
+        _message.c.tenant_id == st.TENANT,
+        _message.c.channel == Channel.EMAIL.value,
+        _message.c.external_id == sa.bindparam("external_id"),
+    )
+    .scalar_subquery()
+    .label("known"),
+)
+
+
 def synthetic_message_id(raw: bytes) -> str:
     """A stable Message-ID for mail that has none, so that redelivery stays idempotent."""
     return f"<sb-{hashlib.sha256(raw).hexdigest()[:40]}@synthetic.switchboard.invalid>"
@@ -84,16 +123,26 @@ def receive_email(
     """
     tenant_id = mailbox.tenant_id
     limits = limits or EmailLimits.from_settings()
+    record_id = new_id()
     with database.tenant_unit(tenant_id) as session:
-        record = InboundRecord(
-            channel=Channel.EMAIL,
-            content_type=CONTENT_TYPE,
-            payload=raw,
-            mailbox_id=mailbox.id,
-            source=source[:32],
+        st.insert_row(
+            session,
+            _INSERT_RECORD,
+            {
+                "id": record_id,
+                "created_at": utcnow(),
+                "channel": Channel.EMAIL,
+                "content_type": CONTENT_TYPE,
+                "payload": raw,
+                "state": InboundState.RECEIVED,
+                "reason": None,
+                "message_id": None,
+                "processed_at": None,
+                "mailbox_id": mailbox.id,
+                "sender": None,
+                "source": source[:32],
+            },
         )
-        session.add(record)
-    record_id = record.id
     if len(raw) > mailbox.max_message_bytes:
         reason = (
             f"message of {len(raw)} bytes exceeds the mailbox limit {mailbox.max_message_bytes}"
@@ -173,25 +222,19 @@ def _sender_activity(
     database: Database, mailbox: Mailbox, sender: str, external_id: str, limits: EmailLimits
 ) -> tuple[int, uuid.UUID | None]:
     """Count the sender's records in the window (this one included: it is stamped with the
-    sender only when finished) and look for an ingested twin — read-only, two indexed reads."""
-    since = utcnow() - limits.window
+    sender only when finished) and look for an ingested twin — one round trip, two index reads."""
     with database.tenant_session(mailbox.tenant_id) as session:
-        earlier = session.execute(
-            sa.select(sa.func.count())
-            .select_from(InboundRecord)
-            .where(
-                col(InboundRecord.mailbox_id) == mailbox.id,
-                col(InboundRecord.sender) == sender[:320],
-                col(InboundRecord.created_at) >= since,
-            )
-        ).scalar_one()
-        known = session.execute(
-            sa.select(col(Message.id)).where(
-                col(Message.channel) == Channel.EMAIL,
-                col(Message.external_id) == external_id[:512],
-            )
-        ).scalar_one_or_none()
-    return int(earlier) + 1, known
+        row = st.run(
+            session,
+            _SENDER_ACTIVITY,
+            {
+                "mailbox_id": mailbox.id,
+                "sender": sender[:320],
+                "since": utcnow() - limits.window,
+                "external_id": external_id[:512],
+            },
+        ).one()
+    return int(row.earlier) + 1, row.known
 
 
 def _bounce(
@@ -257,10 +300,10 @@ def _finish(
     }
     if sender is not None:
         values["sender"] = sender[:320]
+    values.setdefault("sender", None)
+    statement = _FINISH_WITH_SENDER if values["sender"] is not None else _FINISH
     with database.tenant_unit(mailbox.tenant_id) as session:
-        session.execute(
-            sa.update(InboundRecord).where(col(InboundRecord.id) == record_id).values(**values)
-        )
+        st.run(session, statement, {"record_id": record_id, **values})
     if state not in (InboundState.INGESTED, InboundState.DUPLICATE):
         log_event = log.warning if state is InboundState.REJECTED else log.info
         log_event(
