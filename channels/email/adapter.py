@@ -27,12 +27,12 @@ from channels.base import (
 )
 from channels.email.acknowledgement import is_acknowledgement
 from channels.email.compose import compose_reply
+from channels.email.inbound import synthetic_message_id, to_inbound_message
 from channels.email.parsing import parse_email
 from core import mailboxes
 from core.db import Database, get_database
 from core.inbound import InboundMessage
 from core.models.channel import Channel
-from core.models.contact import IdentityKind
 from core.models.mailbox import Mailbox, TransportSecurity
 from core.models.message import DeliveryStatus
 
@@ -59,21 +59,14 @@ class EmailAdapter:
         """Intake-style parsing for callers of core.intake.receive; receive_email does more
         (bounces, loops, attachments, acknowledgements) and is what the email ways use."""
         parsed = parse_email(payload)
-        if not parsed.from_address:
+        sender = (parsed.from_address or "").strip().lower()
+        if "@" not in sender:
             raise InboundParseError("no usable From")
-        return InboundMessage(
-            tenant_id=tenant_id,
-            channel=Channel.EMAIL,
-            sender_kind=IdentityKind.EMAIL,
-            sender=parsed.from_address,
-            external_id=parsed.message_id or "",
-            text=parsed.new_text or parsed.text,
-            html=parsed.html,
-            subject=parsed.subject,
-            sender_name=parsed.from_name,
-            sent_at=parsed.date,
-            references=tuple(reversed(parsed.references)),
-            conversation_number=parsed.conversation_number,
+        return to_inbound_message(
+            tenant_id,
+            parsed,
+            sender=sender,
+            external_id=parsed.message_id or synthetic_message_id(payload),
         )
 
     def send(self, message: OutboundMessage) -> DeliveryReceipt:

@@ -47,7 +47,13 @@ log = structlog.get_logger(__name__)
 
 CONTENT_TYPE = "message/rfc822"
 
-__all__ = ["EmailLimits", "IntakeOutcome", "receive_email", "synthetic_message_id"]
+__all__ = [
+    "EmailLimits",
+    "IntakeOutcome",
+    "receive_email",
+    "synthetic_message_id",
+    "to_inbound_message",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,9 +197,29 @@ def _inbound_message(
         )
         for part in parsed.attachments
     )
+    return to_inbound_message(
+        mailbox.tenant_id,
+        parsed,
+        sender=sender,
+        external_id=external_id,
+        attachments=attachments,
+        metadata={"mailbox": mailbox.address, "full_text": parsed.text},
+    )
+
+
+def to_inbound_message(
+    tenant_id: uuid.UUID,
+    parsed: ParsedEmail,
+    *,
+    sender: str,
+    external_id: str,
+    attachments: tuple[InboundAttachment, ...] = (),
+    metadata: dict[str, Any] | None = None,
+) -> InboundMessage:
+    """A parsed mail as core's normalized message: the one mapping every email path uses."""
     text = (parsed.new_text.strip() and parsed.new_text) or parsed.text
     return InboundMessage(
-        tenant_id=mailbox.tenant_id,
+        tenant_id=tenant_id,
         channel=Channel.EMAIL,
         sender_kind=IdentityKind.EMAIL,
         sender=sender,
@@ -207,7 +233,7 @@ def _inbound_message(
         references=_thread_references(parsed),
         conversation_number=parsed.conversation_number,
         language=detect_language(f"{parsed.subject}\n{text}"),
-        metadata={"mailbox": mailbox.address, "full_text": parsed.text},
+        metadata=metadata or {},
     )
 
 

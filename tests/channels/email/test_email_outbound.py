@@ -94,3 +94,34 @@ def test_tenant_without_mailbox_fails_permanently(database: Database, tenant: Te
     with pytest.raises(DeliveryError) as failed:
         EmailAdapter(lambda: database).send(outbound(tenant))
     assert failed.value.permanent
+
+
+def test_adapter_parse_gives_mail_without_message_id_a_stable_id_of_its_own(
+    database: Database, tenant: TenantHandle
+) -> None:
+    from core.intake import receive
+    from core.models import InboundState
+
+    def mail(body: str) -> bytes:
+        return (
+            "From: Wu Lei <wu@customer.example>\r\nTo: care@x.example\r\n"
+            f"Subject: no id\r\n\r\n{body}\r\n"
+        ).encode()
+
+    adapter = EmailAdapter(lambda: database)
+    first = receive(
+        database, adapter, tenant_id=tenant.id, payload=mail("one"), content_type="message/rfc822"
+    )
+    other = receive(
+        database, adapter, tenant_id=tenant.id, payload=mail("two"), content_type="message/rfc822"
+    )
+    again = receive(
+        database, adapter, tenant_id=tenant.id, payload=mail("one"), content_type="message/rfc822"
+    )
+
+    assert (first.state, other.state, again.state) == (
+        InboundState.INGESTED,
+        InboundState.INGESTED,
+        InboundState.DUPLICATE,
+    )
+    assert first.result and again.result and again.result.message_id == first.result.message_id
