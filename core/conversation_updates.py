@@ -16,6 +16,7 @@ from core.conversation_queries import get_conversation
 from core.conversations import open_conversation
 from core.errors import ConflictError, FieldProblem, InvalidInputError
 from core.events import record_event
+from core.lookup import get_referenced
 from core.models.channel import Channel
 from core.models.contact import ContactIdentity, IdentityKind
 from core.models.conversation import Conversation, ConversationStatus, Priority
@@ -65,7 +66,7 @@ def create_conversation(
             [FieldProblem("channel", f"the contact has no {kind.value} identity")],
         )
     if queue_id is not None:
-        _require(session, Queue, queue_id, "queue_id")
+        get_referenced(session, Queue, queue_id, field="queue_id", noun="queue")
     opened = open_conversation(
         session,
         contact_id=contact_id,
@@ -126,7 +127,7 @@ def update_conversation(
     if "queue_id" in changes and changes["queue_id"] != conversation.queue_id:
         new_queue = changes["queue_id"]
         if new_queue is not None:
-            _require(session, Queue, new_queue, "queue_id")
+            get_referenced(session, Queue, new_queue, field="queue_id", noun="queue")
         if conversation.queue_id is not None:
             event(EventType.TRANSFERRED, from_queue_id=conversation.queue_id, to_queue_id=new_queue)
             conversation.transfer_count += 1
@@ -138,7 +139,7 @@ def update_conversation(
         if assignee is None:
             event(EventType.UNASSIGNED, previous_assignee_id=conversation.assignee_id)
         else:
-            _require(session, User, assignee, "assignee_id")
+            get_referenced(session, User, assignee, field="assignee_id", noun="user")
             event(
                 EventType.ASSIGNED,
                 assignee_id=assignee,
@@ -173,14 +174,3 @@ def _change_status(
         conversation.closed_at = now
         conversation.resolved_at = conversation.resolved_at or now
     conversation.status = target
-
-
-def _require(
-    session: Session, model: type[Queue] | type[User], object_id: uuid.UUID, field: str
-) -> None:
-    found = session.execute(sa.select(col(model.id)).where(col(model.id) == object_id)).first()
-    if found is None:
-        raise InvalidInputError(
-            f"unknown {field}",
-            [FieldProblem(field, f"no such {model.__name__.lower()} in this tenant")],
-        )

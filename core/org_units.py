@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from core.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
-from core.lookup import get_by_id
+from core.errors import ConflictError, FieldProblem, InvalidInputError
+from core.lookup import get_by_id, get_referenced
 from core.models.org_unit import PARENT_KIND, OrgUnit, OrgUnitKind
 from core.models.queue import Queue
 from core.models.user import User
@@ -31,12 +31,7 @@ def get_org_unit(session: Session, *, org_unit_id: uuid.UUID) -> OrgUnit:
 
 def require_org_unit(session: Session, *, org_unit_id: uuid.UUID, field: str) -> OrgUnit:
     """The unit another object points at; an unknown id is bad input on that field, not a 404."""
-    try:
-        return get_org_unit(session, org_unit_id=org_unit_id)
-    except NotFoundError as exc:
-        raise InvalidInputError(
-            f"unknown {field}", [FieldProblem(field, "no such org unit in this tenant")]
-        ) from exc
+    return get_referenced(session, OrgUnit, org_unit_id, field=field, noun="org unit")
 
 
 def list_org_units(
