@@ -14,7 +14,7 @@ from core.clock import utcnow
 from core.events import record_event
 from core.ids import new_id
 from core.models.channel import Channel
-from core.models.conversation import ConversationStatus, Priority
+from core.models.conversation import ConversationStatus, Priority, RoutingState
 from core.models.event import EventType
 from core.models.user import Tier
 
@@ -78,6 +78,11 @@ def open_conversation(
         reopen_count=0,
         transfer_count=0,
         escalation_count=0,
+        routing_state=RoutingState.UNROUTED,
+        required_skills={},
+        bounce_count=0,
+        tiers_left=[],
+        sla_at_risk=False,
     )
     st.insert_row(session, st.INSERT_CONVERSATION, row)
     record_event(

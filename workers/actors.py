@@ -12,8 +12,6 @@ and nothing sends to them but the relay.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
@@ -26,24 +24,11 @@ from core.conversations import ROUTE_ACTOR
 from core.db import Database, get_database
 from core.errors import DomainError
 from core.outbound import DELIVER_ACTOR, DeliveryError, DeliveryReceipt, OutboundMessage
+from workers import routing_actors, sla_actors
+from workers.actor_spec import ActorSpec
 from workers.pause import stall_for_crash_test
 
 log = structlog.get_logger(__name__)
-
-JobFunction = Callable[[str, str, dict[str, Any]], None]
-
-
-@dataclass(frozen=True, slots=True)
-class ActorSpec:
-    """An actor and its policy: its queue (under the namespace), retries and time limit."""
-
-    name: str
-    function: JobFunction
-    queue: str
-    max_retries: int
-    min_backoff_ms: int
-    max_backoff_ms: int
-    time_limit_ms: int
 
 
 def route_conversation(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:
@@ -161,6 +146,8 @@ ACTORS: tuple[ActorSpec, ...] = (
         max_backoff_ms=300_000,
         time_limit_ms=120_000,
     ),
+    *routing_actors.ACTORS,
+    *sla_actors.ACTORS,
 )
 ACTORS_BY_NAME = {spec.name: spec for spec in ACTORS}
 

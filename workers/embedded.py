@@ -16,7 +16,9 @@ from sqlmodel import col
 
 from core.db import Database, use_database
 from core.models.outbox import OutboxJob
+from workers import routing_actors, sla_actors
 from workers.broker import make_broker
+from workers.periodic import Scheduler
 from workers.relay import OutboxRelay
 
 WORKER_IDLE_TIMEOUT_MS = 250
@@ -38,6 +40,7 @@ class EmbeddedWorkers:
         broker: dramatiq.Broker | None = None,
         relay_batch_size: int | None = None,
         relay_poll_seconds: float | None = None,
+        periodic: bool = True,
     ) -> None:
         self.database = database
         self.broker = broker if broker is not None else make_broker(None)
@@ -47,14 +50,18 @@ class EmbeddedWorkers:
         self.relay = OutboxRelay(
             database, self.broker, batch_size=relay_batch_size, poll_seconds=relay_poll_seconds
         )
+        tasks = (*routing_actors.PERIODIC, *sla_actors.PERIODIC) if periodic else ()
+        self.scheduler = Scheduler(database, tasks)
 
     def start(self) -> None:
         use_database(self.database)
         self.worker.start()
         self.relay.start()
+        self.scheduler.start()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop relaying, then let jobs in progress finish (up to ``timeout``) and stop."""
+        self.scheduler.stop(timeout)
         self.relay.stop(timeout)
         self.worker.stop(timeout=int(timeout * 1000))
 

@@ -1,6 +1,8 @@
 """All tables; importing this package registers them on SQLModel.metadata."""
 
+from core.models.agent_status import AgentStateChange, AgentStatus, PresenceState
 from core.models.base import TenantOwned
+from core.models.business_calendar import BusinessCalendarRecord
 from core.models.channel import Channel
 from core.models.contact import Contact, ContactIdentity, IdentityKind, ValueTier
 from core.models.conversation import (
@@ -8,8 +10,10 @@ from core.models.conversation import (
     Conversation,
     ConversationStatus,
     Priority,
+    RoutingState,
 )
 from core.models.event import ConversationEvent, EventType
+from core.models.handoff import Handoff, HandoffKind
 from core.models.inbound_record import InboundRecord, InboundState
 from core.models.interaction import Interaction, InteractionState
 from core.models.mailbox import Mailbox, TransportSecurity
@@ -17,14 +21,30 @@ from core.models.message import DeliveryStatus, Message, MessageDirection
 from core.models.org_unit import OrgUnit, OrgUnitKind
 from core.models.outbox import JobReceipt, OutboxJob
 from core.models.queue import Queue
+from core.models.routing_offer import OfferState, RoutingOffer
+from core.models.routing_policy import RoutingPolicy
+from core.models.sla import (
+    BreachAction,
+    ClockOutcome,
+    SlaClock,
+    SlaMetric,
+    SlaPolicy,
+    SlaPrediction,
+)
 from core.models.tenant import ApiKey, Tenant
 from core.models.user import AgentSkill, Role, Tier, User
+from core.models.work_order import WorkOrder, WorkOrderStatus
 
 __all__ = [
     "OPEN_STATUSES",
     "AgentSkill",
+    "AgentStateChange",
+    "AgentStatus",
     "ApiKey",
+    "BreachAction",
+    "BusinessCalendarRecord",
     "Channel",
+    "ClockOutcome",
     "Contact",
     "ContactIdentity",
     "Conversation",
@@ -32,6 +52,8 @@ __all__ = [
     "ConversationStatus",
     "DeliveryStatus",
     "EventType",
+    "Handoff",
+    "HandoffKind",
     "IdentityKind",
     "InboundRecord",
     "InboundState",
@@ -41,16 +63,27 @@ __all__ = [
     "Mailbox",
     "Message",
     "MessageDirection",
+    "OfferState",
     "OrgUnit",
     "OrgUnitKind",
     "OutboxJob",
+    "PresenceState",
     "Priority",
     "Queue",
     "Role",
+    "RoutingOffer",
+    "RoutingPolicy",
+    "RoutingState",
+    "SlaClock",
+    "SlaMetric",
+    "SlaPolicy",
+    "SlaPrediction",
     "Tenant",
     "TenantOwned",
     "Tier",
     "TransportSecurity",
     "User",
     "ValueTier",
+    "WorkOrder",
+    "WorkOrderStatus",
 ]

@@ -11,7 +11,7 @@ from sqlmodel import Field
 
 from core.models.base import TenantOwned, tenant_fk
 from core.models.channel import Channel
-from core.models.types import UTCDateTime, enum_type
+from core.models.types import JSONType, UTCDateTime, enum_type
 from core.models.user import Tier
 
 
@@ -37,6 +37,21 @@ class Priority(enum.StrEnum):
     HIGH = "high"
     URGENT = "urgent"
 
+    def raised(self) -> Priority:
+        """One step up, URGENT staying URGENT (SLA breach action)."""
+        members = list(Priority)
+        return members[min(members.index(self) + 1, len(members) - 1)]
+
+
+class RoutingState(enum.StrEnum):
+    """Where a conversation is in routing; only WAITING ones are picked by the router."""
+
+    UNROUTED = "unrouted"  # no queue serves it, or routing has not run yet
+    WAITING = "waiting"
+    OFFERED = "offered"  # held for one agent until they accept or the offer times out
+    ASSIGNED = "assigned"
+    DONE = "done"  # resolved or closed: out of routing
+
 
 class Conversation(TenantOwned, table=True):
     """The unit of work agents handle; counters are conveniences, events are the record."""
@@ -52,6 +67,17 @@ class Conversation(TenantOwned, table=True):
         sa.Index("ix_conversation_status_id", "tenant_id", "status", "id"),
         sa.Index("ix_conversation_queue_status", "tenant_id", "queue_id", "status"),
         sa.Index("ix_conversation_assignee_status", "tenant_id", "assignee_id", "status"),
+        tenant_fk("sticky_agent_id", "user"),
+        tenant_fk("sticky_org_unit_id", "org_unit"),
+        # The router's work list: waiting conversations of a queue, best first.
+        sa.Index(
+            "ix_conversation_waiting_rank",
+            "tenant_id",
+            "queue_id",
+            "routing_rank",
+            postgresql_where=sa.text("routing_state = 'waiting'"),
+            sqlite_where=sa.text("routing_state = 'waiting'"),
+        ),
     )
 
     number: int = Field(description="per-tenant reference number customers quote")
@@ -86,3 +112,23 @@ class Conversation(TenantOwned, table=True):
     sentiment_score: float | None = Field(default=None)
     sentiment_label: str | None = Field(default=None, max_length=16)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    routing_state: RoutingState = Field(
+        default=RoutingState.UNROUTED, sa_type=enum_type(RoutingState)
+    )
+    waiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    routing_rank: float | None = Field(
+        default=None, description="higher goes first; see core.routing.rank"
+    )
+    required_skills: dict[str, int] = Field(
+        default_factory=dict,
+        sa_type=JSONType,
+        description="skill -> minimum level, beyond the queue's",
+    )
+    assigned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sticky_agent_id: uuid.UUID | None = Field(default=None, description="D10: last agent")
+    sticky_org_unit_id: uuid.UUID | None = Field(default=None, description="that agent's team")
+    sticky_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    bounce_count: int = Field(default=0, description="D2: returns to a tier it had left")
+    tiers_left: list[str] = Field(default_factory=list, sa_type=JSONType)
+    next_response_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sla_at_risk: bool = Field(default=False)

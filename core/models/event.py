@@ -34,6 +34,20 @@ class EventType(enum.StrEnum):
     SURVEY_SENT = "survey_sent"
     MERGED = "merged"
     DELIVERY_FAILED = "delivery_failed"
+    OFFERED = "offered"
+    OFFER_EXPIRED = "offer_expired"
+    OFFER_DECLINED = "offer_declined"
+    BOUNCED = "bounced"
+    OWNER_CHANGED = "owner_changed"
+    CLOSE_LOOP_REQUESTED = "close_loop_requested"
+    WORK_ORDER_OPENED = "work_order_opened"
+    WORK_ORDER_DONE = "work_order_done"
+    WORK_ORDER_CANCELLED = "work_order_cancelled"
+    RESOLVE_OVERRIDDEN = "resolve_overridden"
+    SLA_STARTED = "sla_started"
+    SLA_MET = "sla_met"
+    SLA_AT_RISK = "sla_at_risk"
+    SLA_ESCALATED = "sla_escalated"
 
 
 class ConversationEvent(TenantOwned, table=True):

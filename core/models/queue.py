@@ -17,6 +17,7 @@ class Queue(TenantOwned, table=True):
 
     __table_args__ = (
         tenant_fk("org_unit_id", "org_unit"),
+        tenant_fk("calendar_id", "business_calendar"),
         sa.UniqueConstraint("tenant_id", "name"),
     )
 
@@ -27,3 +28,9 @@ class Queue(TenantOwned, table=True):
     required_skills: dict[str, int] = Field(default_factory=dict, sa_type=JSONType)
     service_level_seconds: int = Field(default=20, description="answer-within threshold")
     active: bool = Field(default=True)
+    agent_capacity: dict[str, int] = Field(
+        default_factory=dict,
+        sa_type=JSONType,
+        description="per-channel cap on an agent's load while taking work from this queue",
+    )
+    calendar_id: uuid.UUID | None = Field(default=None, description="business hours; else tenant's")

@@ -1,0 +1,9 @@
+"""SLA actors (the SLA stream fills ACTORS)."""
+
+from __future__ import annotations
+
+from workers.actor_spec import ActorSpec
+from workers.periodic import PeriodicTask
+
+ACTORS: tuple[ActorSpec, ...] = ()
+PERIODIC: tuple[PeriodicTask, ...] = ()
