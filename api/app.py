@@ -25,10 +25,12 @@ from api.auth import (
 from api.controllers.contacts import ContactController
 from api.controllers.conversations import ConversationController
 from api.controllers.email_inbound import receive_raw_email
+from api.controllers.handoffs import HandoffController
 from api.controllers.org_units import OrgUnitController
 from api.controllers.queues import QueueController
 from api.controllers.system import database_check, docs, health
 from api.controllers.users import UserController
+from api.controllers.work_orders import WorkOrderController
 from api.dependencies import provide_session
 from api.openapi import docs_assets_router, openapi_config
 from api.problems import EXCEPTION_HANDLERS
@@ -64,6 +66,8 @@ def create_app(
         route_handlers=[
             ContactController,
             ConversationController,
+            HandoffController,
+            WorkOrderController,
             QueueController,
             UserController,
             OrgUnitController,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,11 +20,14 @@ from core.events import record_event
 from core.lookup import get_referenced
 from core.models.channel import Channel
 from core.models.contact import ContactIdentity, IdentityKind
-from core.models.conversation import Conversation, ConversationStatus, Priority
+from core.models.conversation import Conversation, ConversationStatus, Priority, RoutingState
 from core.models.event import EventType
 from core.models.queue import Queue
 from core.models.user import User
 from core.replies import reply
+from core.routing import assignment, waiting
+from core.sla import hooks as sla_hooks
+from core.work_orders import check_resolvable
 
 UPDATABLE_FIELDS = frozenset(
     {"status", "priority", "category", "queue_id", "assignee_id", "subject", "identity_verified"}
@@ -89,8 +93,15 @@ def update_conversation(
     conversation_id: uuid.UUID,
     changes: Mapping[str, Any],
     actor_user_id: uuid.UUID | None = None,
+    override_reason: str | None = None,
 ) -> Conversation:
-    """Apply changes and record one event per changed aspect; closed conversations are final."""
+    """Apply changes and record one event per changed aspect; closed conversations are final.
+
+    Moving a conversation that already has a queue or an assignee is a transfer and needs a
+    hand-over note (``core.handoffs``); here a queue or assignee can only be set where there was
+    none, or the assignee removed (the conversation goes back to waiting in its queue).
+    Resolving over open work orders needs ``override_reason``.
+    """
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
         raise InvalidInputError(
@@ -112,7 +123,18 @@ def update_conversation(
         )
 
     if "status" in changes and changes["status"] != conversation.status:
-        _change_status(conversation, ConversationStatus(changes["status"]), now, event)
+        target = ConversationStatus(changes["status"])
+        if not target.is_open:
+            check_resolvable(
+                session,
+                conversation_id=conversation_id,
+                override_reason=override_reason,
+                actor_user_id=actor_user_id,
+            )
+        source = conversation.status
+        _change_status(conversation, target, now, event)
+        session.flush()
+        _after_status_change(session, conversation, source, target, actor_user_id, now)
     if "priority" in changes and changes["priority"] != conversation.priority:
         event(
             EventType.PRIORITY_CHANGED,
@@ -126,27 +148,17 @@ def update_conversation(
         conversation.category = changes["category"]
     if "queue_id" in changes and changes["queue_id"] != conversation.queue_id:
         new_queue = changes["queue_id"]
-        if new_queue is not None:
-            get_referenced(session, Queue, new_queue, field="queue_id", noun="queue")
-        if conversation.queue_id is not None:
-            event(EventType.TRANSFERRED, from_queue_id=conversation.queue_id, to_queue_id=new_queue)
-            conversation.transfer_count += 1
-        else:
-            event(EventType.QUEUED, queue_id=new_queue)
-        conversation.queue_id = new_queue
-    if "assignee_id" in changes and changes["assignee_id"] != conversation.assignee_id:
-        assignee = changes["assignee_id"]
-        if assignee is None:
-            event(EventType.UNASSIGNED, previous_assignee_id=conversation.assignee_id)
-        else:
-            get_referenced(session, User, assignee, field="assignee_id", noun="user")
-            event(
-                EventType.ASSIGNED,
-                assignee_id=assignee,
-                previous_assignee_id=conversation.assignee_id,
+        if conversation.queue_id is not None or new_queue is None:
+            raise InvalidInputError(
+                "moving a queued conversation is a transfer",
+                [FieldProblem("queue_id", "use POST /conversations/{id}/transfer with a note")],
             )
-            conversation.owner_id = conversation.owner_id or assignee
-        conversation.assignee_id = assignee
+        get_referenced(session, Queue, new_queue, field="queue_id", noun="queue")
+        session.flush()
+        waiting.make_waiting(session, conversation_id=conversation_id, queue_id=new_queue, at=now)
+        session.refresh(conversation)
+    if "assignee_id" in changes and changes["assignee_id"] != conversation.assignee_id:
+        _change_assignee(session, conversation, changes["assignee_id"], now)
     if "subject" in changes:
         conversation.subject = str(changes["subject"])[:500]
     if changes.get("identity_verified") and not conversation.identity_verified:
@@ -156,7 +168,74 @@ def update_conversation(
         conversation.identity_verified = False
     conversation.updated_at = now
     session.flush()
+    if "priority" in changes and conversation.routing_state is RoutingState.WAITING:
+        waiting.rerank(session, conversation_id=conversation_id)
     return conversation
+
+
+def _change_assignee(
+    session: Session, conversation: Conversation, assignee: uuid.UUID | None, now: datetime
+) -> None:
+    """Assign where nobody is, or take it back from its agent into its queue."""
+    session.flush()
+    if assignee is None:
+        assignment.release(session, conversation_id=conversation.id, at=now)
+        if conversation.status.is_open:
+            waiting.make_waiting(
+                session, conversation_id=conversation.id, queue_id=conversation.queue_id, at=now
+            )
+    elif conversation.assignee_id is not None:
+        raise InvalidInputError(
+            "reassigning is a transfer",
+            [FieldProblem("assignee_id", "use POST /conversations/{id}/transfer with a note")],
+        )
+    else:
+        get_referenced(session, User, assignee, field="assignee_id", noun="user")
+        if not conversation.status.is_open:
+            raise ConflictError(f"the conversation is {conversation.status.value}")
+        if not assignment.assign(
+            session, conversation_id=conversation.id, agent_id=assignee, at=now
+        ):
+            raise ConflictError(
+                f"agent {assignee} is not available or has no capacity on "
+                f"{conversation.channel.value}"
+            )
+    session.refresh(conversation)
+
+
+def _after_status_change(
+    session: Session,
+    conversation: Conversation,
+    source: ConversationStatus,
+    target: ConversationStatus,
+    actor_user_id: uuid.UUID | None,
+    now: datetime,
+) -> None:
+    """Tell the SLA engine and routing; ask the owner to close the loop (D3)."""
+    sla_hooks.status_changed(
+        session, conversation_id=conversation.id, old=source, new=target, at=now
+    )
+    if source.is_open and not target.is_open:
+        assignment.finish(session, conversation_id=conversation.id, at=now)
+        owner = conversation.owner_id
+        if owner is not None and owner not in (actor_user_id, conversation.assignee_id):
+            record_event(
+                session,
+                conversation_id=conversation.id,
+                type=EventType.CLOSE_LOOP_REQUESTED,
+                actor_user_id=actor_user_id,
+                data={"owner_id": str(owner), "resolved_by": _text(actor_user_id)},
+                occurred_at=now,
+            )
+    elif not source.is_open and target.is_open:
+        waiting.make_waiting(
+            session, conversation_id=conversation.id, queue_id=conversation.queue_id, at=now
+        )
+    session.refresh(conversation)
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _change_status(

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core.errors import ConflictError, FieldProblem, InvalidInputError
-from core.lookup import get_by_id
+from core.lookup import get_by_id, get_referenced
+from core.models.business_calendar import BusinessCalendarRecord
 from core.models.channel import Channel
 from core.models.conversation import Conversation
 from core.models.interaction import Interaction
@@ -33,6 +34,8 @@ UPDATABLE_FIELDS = frozenset(
         "required_skills",
         "service_level_seconds",
         "active",
+        "agent_capacity",
+        "calendar_id",
     }
 )
 SKILL_LEVELS = range(1, 6)
@@ -70,11 +73,17 @@ def create_queue(
     required_skills: Mapping[str, int] | None = None,
     service_level_seconds: int = 20,
     active: bool = True,
+    agent_capacity: Mapping[str, int] | None = None,
+    calendar_id: uuid.UUID | None = None,
 ) -> Queue:
     """A new queue; ConflictError if the name is taken, InvalidInputError for bad references."""
     _check_name_free(session, name=name)
     if org_unit_id is not None:
         require_org_unit(session, org_unit_id=org_unit_id, field="org_unit_id")
+    if calendar_id is not None:
+        get_referenced(
+            session, BusinessCalendarRecord, calendar_id, field="calendar_id", noun="calendar"
+        )
     queue = Queue(
         name=name,
         org_unit_id=org_unit_id,
@@ -83,6 +92,8 @@ def create_queue(
         required_skills=_checked_skills(required_skills or {}),
         service_level_seconds=_checked_service_level(service_level_seconds),
         active=active,
+        agent_capacity=_checked_capacity(agent_capacity or {}),
+        calendar_id=calendar_id,
     )
     session.add(queue)
     session.flush()
@@ -108,6 +119,13 @@ def update_queue(session: Session, *, queue_id: uuid.UUID, changes: Mapping[str,
         values["required_skills"] = _checked_skills(values["required_skills"])
     if "service_level_seconds" in values:
         values["service_level_seconds"] = _checked_service_level(values["service_level_seconds"])
+    if "agent_capacity" in values:
+        values["agent_capacity"] = _checked_capacity(values["agent_capacity"])
+    if values.get("calendar_id") is not None:
+        get_referenced(
+            session, BusinessCalendarRecord, values["calendar_id"], field="calendar_id",
+            noun="calendar",
+        )  # fmt: skip
     for field_name, value in values.items():
         setattr(queue, field_name, value)
     session.flush()
@@ -157,3 +175,15 @@ def _checked_service_level(seconds: int) -> int:
             [FieldProblem("service_level_seconds", "must be at least one second")],
         )
     return seconds
+
+
+def _checked_capacity(capacity: Mapping[str, int]) -> dict[str, int]:
+    """Per-channel caps on an agent's load while working this queue, keyed by channel value."""
+    channels = {channel.value for channel in Channel}
+    bad = [key for key, cap in capacity.items() if key not in channels or not 0 <= cap <= 50]
+    if bad:
+        raise InvalidInputError(
+            "invalid agent capacity",
+            [FieldProblem("agent_capacity", f"{key!r}: a channel and 0 to 50") for key in bad],
+        )
+    return {str(key): int(cap) for key, cap in capacity.items()}

@@ -43,6 +43,8 @@ class QueueController(Controller):
             required_skills=data.required_skills,
             service_level_seconds=data.service_level_seconds,
             active=data.active,
+            agent_capacity={channel.value: cap for channel, cap in data.agent_capacity.items()},
+            calendar_id=data.calendar_id,
         )
         return QueueOut.model_validate(queue)
 

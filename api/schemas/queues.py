@@ -17,6 +17,11 @@ ServiceLevelSeconds = Annotated[
     int, Field(ge=1, le=86_400, description="answer-within threshold in seconds")
 ]
 
+AgentCapacity = Annotated[
+    dict[Channel, Annotated[int, Field(ge=0, le=50)]],
+    Field(description="per-channel cap on an agent's load while working this queue"),
+]
+
 
 class QueueCreate(BaseModel):
     model_config = INPUT_CONFIG
@@ -28,6 +33,8 @@ class QueueCreate(BaseModel):
     required_skills: SkillLevels = Field(default_factory=dict)
     service_level_seconds: ServiceLevelSeconds = 20
     active: bool = True
+    agent_capacity: AgentCapacity = Field(default_factory=dict)
+    calendar_id: uuid.UUID | None = None
 
 
 class QueueUpdate(BaseModel):
@@ -40,6 +47,8 @@ class QueueUpdate(BaseModel):
     required_skills: SkillLevels = patch_field()
     service_level_seconds: ServiceLevelSeconds = patch_field()
     active: bool = patch_field()
+    agent_capacity: AgentCapacity = patch_field()
+    calendar_id: uuid.UUID | None = None
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
@@ -56,4 +65,6 @@ class QueueOut(BaseModel):
     required_skills: dict[str, int]
     service_level_seconds: int
     active: bool
+    agent_capacity: dict[Channel, int]
+    calendar_id: uuid.UUID | None
     created_at: datetime
