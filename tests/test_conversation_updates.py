@@ -21,11 +21,15 @@ from core.models import (
     EventType,
     IdentityKind,
     OutboxJob,
+    PresenceState,
     Priority,
     Queue,
+    RoutingState,
+    Tier,
     User,
 )
 from core.replies import add_note, reply
+from core.routing.presence import set_presence
 from tests.conftest import TenantHandle
 
 
@@ -54,40 +58,64 @@ def event_types(
 def test_changes_are_recorded_as_events(database: Database, tenant: TenantHandle) -> None:
     conversation_id = conversation_from_customer(database, tenant)
     with database.tenant_unit(tenant.id) as session:
-        first, second = Queue(name="Front line"), Queue(name="Experts")
-        agent = User(email="agent@example.com", name="Agent", roles=["agent"])
-        session.add_all([first, second, agent])
+        queue = Queue(name="Front line", channels=["email"])
+        agent = User(email="agent@example.com", name="Agent", roles=["agent"], tier=Tier.L1)
+        session.add_all([queue, agent])
         session.flush()
+        set_presence(session, agent_id=agent.id, state=PresenceState.AVAILABLE)
         update_conversation(
-            session, conversation_id=conversation_id, changes={"queue_id": first.id}
+            session, conversation_id=conversation_id, changes={"queue_id": queue.id}
         )
         update_conversation(
             session,
             conversation_id=conversation_id,
-            changes={"queue_id": second.id, "assignee_id": agent.id, "priority": Priority.HIGH},
+            changes={"assignee_id": agent.id, "priority": Priority.HIGH},
         )
         updated = update_conversation(
             session,
             conversation_id=conversation_id,
             changes={"status": ConversationStatus.RESOLVED},
         )
-        assert updated.transfer_count == 1 and updated.owner_id == agent.id
+        assert updated.owner_id == agent.id and updated.assignee_id == agent.id
         assert updated.resolved_at is not None
+        assert updated.routing_state is RoutingState.DONE
         reopened = update_conversation(
             session, conversation_id=conversation_id, changes={"status": ConversationStatus.OPEN}
         )
         assert reopened.reopen_count == 1 and reopened.resolved_at is None
+        assert reopened.routing_state is RoutingState.WAITING
 
     assert event_types(database, tenant, conversation_id) == [
         EventType.CREATED,
         EventType.QUEUED,
         EventType.PRIORITY_CHANGED,
-        EventType.TRANSFERRED,
         EventType.ASSIGNED,
         EventType.STATUS_CHANGED,
         EventType.REOPENED,
         EventType.STATUS_CHANGED,
+        EventType.UNASSIGNED,  # back in line; sticky routing offers it to the same agent first
     ]
+
+
+def test_moving_a_queued_or_assigned_conversation_needs_a_transfer(
+    database: Database, tenant: TenantHandle
+) -> None:
+    conversation_id = conversation_from_customer(database, tenant)
+    with database.tenant_unit(tenant.id) as session:
+        first, second = (
+            Queue(name="Front", channels=["email"]),
+            Queue(name="Back", channels=["email"]),
+        )
+        session.add_all([first, second])
+        session.flush()
+        update_conversation(
+            session, conversation_id=conversation_id, changes={"queue_id": first.id}
+        )
+        with pytest.raises(InvalidInputError) as raised:
+            update_conversation(
+                session, conversation_id=conversation_id, changes={"queue_id": second.id}
+            )
+        assert raised.value.problems[0].field == "queue_id"
 
 
 def test_unknown_queue_or_assignee_is_a_field_error(

@@ -85,6 +85,8 @@ def test_patch_changes_status_assignee_and_queue_and_records_events(api: httpx.C
     conversation = create_conversation(api, contact["id"])
     agent = create_user(api)
     queue = create_queue(api)
+    present = api.put(f"{API}/agents/{agent['id']}/presence", json={"state": "available"})
+    assert present.status_code == 200, present.text
 
     response = api.patch(
         f"{API}/conversations/{conversation['id']}",

@@ -150,7 +150,11 @@ def test_user_validation_names_each_bad_field(api: httpx.Client) -> None:
 def test_user_in_the_record_cannot_be_deleted_but_a_new_one_can(api: httpx.Client) -> None:
     agent = create_user(api)
     conversation = create_conversation(api, create_contact(api)["id"])
-    api.patch(f"{API}/conversations/{conversation['id']}", json={"assignee_id": agent["id"]})
+    api.put(f"{API}/agents/{agent['id']}/presence", json={"state": "available"})
+    assigned = api.patch(
+        f"{API}/conversations/{conversation['id']}", json={"assignee_id": agent["id"]}
+    )
+    assert assigned.status_code == 200, assigned.text
     assert api.delete(f"{API}/users/{agent['id']}").status_code == 409
 
     newcomer = create_user(api, skills=[{"skill": "billing", "level": 1}])

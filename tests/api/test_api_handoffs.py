@@ -76,7 +76,7 @@ def get(api: httpx.Client, conversation: dict[str, Any]) -> dict[str, Any]:
 
 
 def event_types(detail: dict[str, Any]) -> list[str]:
-    return [e["item"]["type"] for e in detail["timeline"] if e["kind"] == "event"]
+    return [e["event"]["type"] for e in detail["timeline"] if e["kind"] == "event"]
 
 
 def test_transfer_to_an_agent_carries_its_note_and_the_first_agent_stays_owner(
@@ -255,9 +255,9 @@ def test_resolving_with_someone_else_owning_asks_the_owner_to_close_the_loop(
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["status"] == "resolved"
     loop = [
-        e["item"]
+        e["event"]
         for e in get(api, conversation)["timeline"]
-        if e["kind"] == "event" and e["item"]["type"] == "close_loop_requested"
+        if e["kind"] == "event" and e["event"]["type"] == "close_loop_requested"
     ]
     assert [event["data"]["owner_id"] for event in loop] == [first["id"]]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ import httpx
 
 from core import mailboxes
 from core.db import Database
+from core.routing import router
 from tests.api.factories import (
     API,
     create_contact,
@@ -29,6 +31,7 @@ from tests.api.factories import (
     create_org_unit,
     create_queue,
     create_user,
+    created,
     unique,
 )
 from tests.conftest import TenantHandle
@@ -55,6 +58,13 @@ class World:
     user_email: str
     org_unit: str
     org_unit_code: str
+    handoff: str
+    work_order: str
+    offer: str
+    calendar: str
+    calendar_name: str
+    policy: str
+    policy_name: str
 
     def ids(self) -> dict[str, str]:
         """Which object each id-like parameter name refers to."""
@@ -67,20 +77,60 @@ class World:
             "assignee_id": self.user,
             "org_unit_id": self.org_unit,
             "parent_id": self.org_unit,
+            "handoff_id": self.handoff,
+            "work_order_id": self.work_order,
+            "offer_id": self.offer,
+            "calendar_id": self.calendar,
+            "policy_id": self.policy,
+            "move_to_queue_id": self.queue,
+            "to_queue_id": self.queue,
+            "to_agent_id": self.user,
         }
 
 
-def build_world(api: httpx.Client) -> World:
+def build_world(api: httpx.Client, database: Database, owner: TenantHandle) -> World:
     hq = create_org_unit(api, "headquarters")
-    queue = create_queue(api, org_unit_id=hq["id"])
+    queue = create_queue(api, org_unit_id=hq["id"], channels=["email", "phone"])
+    spare = create_queue(api, org_unit_id=hq["id"])
     user = create_user(api, org_unit_id=hq["id"])
-    contact = create_contact(api, name=unique("Alice"))
+    present = api.put(f"{API}/agents/{user['id']}/presence", json={"state": "available"})
+    assert present.status_code == 200, present.text
+    contact = create_contact(
+        api,
+        name=unique("Alice"),
+        identities=[
+            {"kind": "email", "value": f"{unique('alice')}@example.com"},
+            {"kind": "phone", "value": "+8613800138000"},
+        ],
+    )
     second = create_contact(api, name=unique("Alice"))
     conversation = create_conversation(
         api, contact["id"], queue_id=queue["id"], text="Your ticket is open"
     )
-    api.patch(f"{API}/conversations/{conversation['id']}", json={"assignee_id": user["id"]})
-    api.post(f"{API}/conversations/{conversation['id']}/notes", json={"text": "A's note"})
+    url = f"{API}/conversations/{conversation['id']}"
+    assert api.patch(url, json={"assignee_id": user["id"]}).status_code == 200
+    api.post(f"{url}/notes", json={"text": "A's note"})
+    handoff = created(
+        api.post(f"{url}/transfer", json={"summary": "A's case", "to_queue_id": spare["id"]})
+    )
+    work_order = created(
+        api.post(f"{url}/work-orders", json={"queue_id": spare["id"], "title": "A"})
+    )
+    call = create_conversation(api, contact["id"], channel="phone", queue_id=queue["id"])
+    with database.tenant_unit(owner.id) as session:
+        router.route_conversation(session, conversation_id=uuid.UUID(call["id"]))
+    offers = api.get(f"{API}/agents/{user['id']}/offers").json()
+    assert len(offers) == 1, offers
+    weekly = {str(day): [["09:00", "18:00"]] for day in range(5)}
+    calendar = created(
+        api.post(
+            f"{API}/sla/calendars",
+            json={"name": unique("cal"), "timezone": "Asia/Shanghai", "weekly": weekly},
+        )
+    )
+    policy = created(
+        api.post(f"{API}/sla/policies", json={"name": unique("pol"), "resolution_seconds": 86400})
+    )
     return World(
         contact=contact["id"],
         second_contact=second["id"],
@@ -93,6 +143,13 @@ def build_world(api: httpx.Client) -> World:
         user_email=user["email"],
         org_unit=hq["id"],
         org_unit_code=hq["code"],
+        handoff=handoff["id"],
+        work_order=work_order["id"],
+        offer=offers[0]["id"],
+        calendar=calendar["id"],
+        calendar_name=calendar["name"],
+        policy=policy["id"],
+        policy_name=policy["name"],
     )
 
 
@@ -112,6 +169,28 @@ ADDRESSED_BODIES: dict[tuple[str, str], BodyFor] = {
     ("PATCH", f"{API}/queues/{{queue_id}}"): lambda a, b: {"active": False},
     ("PATCH", f"{API}/users/{{user_id}}"): lambda a, b: {"active": False},
     ("PATCH", f"{API}/org-units/{{org_unit_id}}"): lambda a, b: {"name": "Hijacked"},
+    ("POST", f"{API}/conversations/{{conversation_id}}/transfer"): lambda a, b: {
+        "summary": "steal",
+        "to_queue_id": b.queue,
+    },
+    ("POST", f"{API}/conversations/{{conversation_id}}/escalations"): lambda a, b: {
+        "summary": "steal",
+        "target": "tier",
+    },
+    ("POST", f"{API}/conversations/{{conversation_id}}/resolve"): lambda a, b: {
+        "override_reason": "steal"
+    },
+    ("POST", f"{API}/conversations/{{conversation_id}}/work-orders"): lambda a, b: {
+        "queue_id": b.queue,
+        "title": "steal",
+    },
+    ("POST", f"{API}/work-orders/{{work_order_id}}/complete"): lambda a, b: {"result": "x"},
+    ("POST", f"{API}/work-orders/{{work_order_id}}/cancel"): lambda a, b: {"reason": "x"},
+    ("PUT", f"{API}/agents/{{user_id}}/presence"): lambda a, b: {"state": "offline"},
+    ("PUT", f"{API}/agents/{{user_id}}/capacity"): lambda a, b: {"email": 0},
+    ("POST", f"{API}/agents/{{user_id}}/pull"): lambda a, b: {},
+    ("PATCH", f"{API}/sla/calendars/{{calendar_id}}"): lambda a, b: {"name": "Hijacked"},
+    ("PATCH", f"{API}/sla/policies/{{policy_id}}"): lambda a, b: {"active": False},
 }
 
 # Create operations: bodies that reference A's objects (refused) and bodies that reuse A's
@@ -146,6 +225,24 @@ CREATE_CASES: dict[tuple[str, str], list[tuple[BodyFor, set[int]]]] = {
             {422},
         ),
         (lambda a, b: {"email": a.user_email, "name": "U"}, {201}),
+    ],
+    ("PUT", f"{API}/routing-policy"): [
+        (lambda a, b: {"owner_keeps_ownership": False}, {200}),
+    ],
+    ("POST", f"{API}/sla/calendars"): [
+        (
+            lambda a, b: {
+                "name": a.calendar_name,
+                "timezone": "UTC",
+                "weekly": {"0": [["09:00", "17:00"]]},
+            },
+            {201},
+        ),
+    ],
+    ("POST", f"{API}/sla/policies"): [
+        (lambda a, b: {"name": unique("p"), "calendar_id": a.calendar}, {422}),
+        (lambda a, b: {"name": unique("p"), "move_to_queue_id": a.queue}, {422}),
+        (lambda a, b: {"name": a.policy_name}, {201}),
     ],
     ("POST", f"{API}/org-units"): [
         (
@@ -193,6 +290,13 @@ def snapshot(api: httpx.Client, a: World) -> dict[str, Any]:
         f"{API}/queues/{a.queue}",
         f"{API}/users/{a.user}",
         f"{API}/org-units/{a.org_unit}",
+        f"{API}/conversations/{a.conversation}/handoffs",
+        f"{API}/work-orders/{a.work_order}",
+        f"{API}/agents/{a.user}/status",
+        f"{API}/agents/{a.user}/offers",
+        f"{API}/sla/calendars/{a.calendar}",
+        f"{API}/sla/policies/{a.policy}",
+        f"{API}/routing-policy",
     ]
     seen = {}
     for path in paths:
@@ -230,7 +334,8 @@ def test_tenant_b_cannot_reach_any_of_tenant_a_objects_through_any_operation(
     database: Database,
 ) -> None:
     api_a, api_b = client_for(tenant), client_for(other_tenant)
-    a, b = build_world(api_a), build_world(api_b)
+    a = build_world(api_a, database, tenant)
+    b = build_world(api_b, database, other_tenant)
     before = snapshot(api_a, a)
     a_ids = {value for value in a.ids().values()} | {a.second_contact}
     schema = api_b.get("/api/schema/openapi.json").json()
@@ -292,6 +397,6 @@ def test_tenant_b_cannot_reach_any_of_tenant_a_objects_through_any_operation(
     known = ADDRESSED_BODIES.keys() | CREATE_CASES.keys() | PUBLIC_OPERATIONS | {EMAIL_WEBHOOK}
     stale = known - walked
     assert not stale, f"the isolation walk knows operations the schema no longer has: {stale}"
-    assert len(walked) >= 28 and calls >= 40
+    assert len(walked) >= 66 and calls >= 80
     after = snapshot(api_a, a)
     assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)

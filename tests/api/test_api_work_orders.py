@@ -26,7 +26,7 @@ def dispatch(api: httpx.Client, conversation: dict[str, Any], **fields: Any) -> 
 
 def timeline_types(api: httpx.Client, conversation: dict[str, Any]) -> list[str]:
     detail = api.get(f"{API}/conversations/{conversation['id']}").json()
-    return [e["item"]["type"] for e in detail["timeline"] if e["kind"] == "event"]
+    return [e["event"]["type"] for e in detail["timeline"] if e["kind"] == "event"]
 
 
 def test_an_open_work_order_blocks_resolving_until_done(api: httpx.Client) -> None:
@@ -62,9 +62,9 @@ def test_resolving_over_an_open_work_order_needs_a_recorded_reason(api: httpx.Cl
     assert resolved.status_code == 200, resolved.text
     detail = api.get(f"{API}/conversations/{conversation['id']}").json()
     overrides = [
-        e["item"]["data"]
+        e["event"]["data"]
         for e in detail["timeline"]
-        if e["kind"] == "event" and e["item"]["type"] == "resolve_overridden"
+        if e["kind"] == "event" and e["event"]["type"] == "resolve_overridden"
     ]
     assert overrides == [
         {"reason": "Customer withdrew the complaint", "open_work_order_ids": [order["id"]]}

@@ -17,6 +17,7 @@ from core.outbound import DELIVER_ACTOR
 from tests.conftest import TenantHandle
 from tests.workers.conftest import RABBITMQ_URL, REDIS_URL, wait_until
 from tests.workers.factories import get_message, inbound_email, queue_reply, receipts
+from workers.actors import ACTORS
 from workers.broker import make_broker
 from workers.embedded import EmbeddedWorkers
 
@@ -34,7 +35,8 @@ def test_broker_follows_the_url_and_declares_every_actor(
 ) -> None:
     broker = make_broker(url, namespace="ns")
     assert isinstance(broker, broker_class)
-    assert broker.get_declared_actors() == {ROUTE_ACTOR, DELIVER_ACTOR}
+    assert broker.get_declared_actors() == {spec.name for spec in ACTORS}
+    assert {ROUTE_ACTOR, DELIVER_ACTOR, "route_agent"} <= broker.get_declared_actors()
     assert broker.get_actor(DELIVER_ACTOR).queue_name == "ns.delivery"
     assert broker.get_actor(DELIVER_ACTOR).options["max_retries"] > 0
 
