@@ -14,6 +14,7 @@ from core.ids import new_id
 from core.models import Tenant
 from core.seed.conversations import seed_conversations
 from core.seed.customers import ContactBook
+from core.seed.live import bring_to_life
 from core.seed.plan import Progress, SeedPlan, SeedResult
 from core.seed.rows import RowWriter, model_defaults
 from core.seed.run import LOCAL_TZ, SeedRun
@@ -55,4 +56,8 @@ def seed_tenant(
             .where(col(Tenant.id) == rows.tenant_id)
             .values(conversation_seq=numbered)
         )
-        return SeedResult(tenant_id=rows.tenant_id, **rows.counts)
+        counts = dict(rows.counts)
+    counts["events"] += bring_to_life(
+        db, tenant_id=rows.tenant_id, now=run.now, progress=run.progress
+    )
+    return SeedResult(tenant_id=rows.tenant_id, **counts)

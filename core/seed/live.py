@@ -1,0 +1,131 @@
+"""The last seeding stage: put the demo centre in service, through the real services.
+
+History is written as rows for speed; what is still going on is then handed to routing and the
+SLA engine the way live traffic would be: the business calendar and the D15 policies are
+installed, most agents sign in, assigned work counts against their capacity, and every open
+conversation gets its SLA clocks and (if nobody has it) a place in line, so the workers of a
+running demo route it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlmodel import col
+
+from core.db import Database
+from core.models import (
+    AgentStatus,
+    Conversation,
+    ConversationEvent,
+    PresenceState,
+    Role,
+    RoutingState,
+    User,
+)
+from core.models.agent_status import load_column
+from core.models.conversation import OPEN_STATUSES
+from core.routing import waiting
+from core.routing.presence import set_presence
+from core.seed.plan import Progress
+from core.seed.run import LOCAL_TZ
+from core.sla import calendars, hooks, policies
+
+HOTLINE_HOURS = {str(day): [["08:00", "22:00"]] for day in range(7)}
+PUBLIC_HOLIDAYS = (  # mainland China statutory days off around the demo's months
+    "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06",
+    "2026-10-07", "2027-01-01", "2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09",
+)  # fmt: skip
+AWAY_EVERY = 5  # one agent in five is away or offline at the demo's "now"
+
+
+def bring_to_life(
+    database: Database, *, tenant_id: uuid.UUID, now: datetime, progress: Progress
+) -> int:
+    """Install calendar and policies, sign agents in, start clocks, queue the unassigned.
+
+    Returns how many timeline events this wrote (queueing, SLA), for the seed's report.
+    """
+    with database.tenant_unit(tenant_id) as session:
+        events_before = _event_count(session)
+        calendars.create_calendar(
+            session,
+            name="Hotline hours",
+            timezone=LOCAL_TZ.key,
+            weekly=HOTLINE_HOURS,
+            holidays=PUBLIC_HOLIDAYS,
+            is_default=True,
+        )
+        policies.install_default_policies(session)
+        agents = list(
+            session.execute(
+                sa.select(col(User.id))
+                .where(col(User.tier).is_not(None), col(User.active).is_(True))
+                .order_by(col(User.email))
+            ).scalars()
+        )
+        agents = [a for a in agents if _is_agent(session, a)]
+        for index, agent_id in enumerate(agents):
+            state = PresenceState.AVAILABLE
+            if index % AWAY_EVERY == AWAY_EVERY - 1:
+                state = PresenceState.AWAY if index % 2 else PresenceState.OFFLINE
+            set_presence(session, agent_id=agent_id, state=state, at=now - timedelta(hours=1))
+            progress("agents", index + 1, len(agents))
+        _count_loads(session)
+        open_ones = session.execute(
+            sa.select(
+                col(Conversation.id), col(Conversation.assignee_id), col(Conversation.queue_id)
+            )
+            .where(col(Conversation.status).in_(OPEN_STATUSES))
+            .order_by(col(Conversation.number))
+        ).all()
+        for done, (conversation_id, assignee_id, queue_id) in enumerate(open_ones, start=1):
+            hooks.start_clocks(session, conversation_id=conversation_id, at=now)
+            if assignee_id is None:
+                waiting.make_waiting(
+                    session, conversation_id=conversation_id, queue_id=queue_id, at=now
+                )
+            progress("open conversations", done, len(open_ones))
+        return _event_count(session) - events_before
+
+
+def _event_count(session: Session) -> int:
+    return int(session.execute(sa.select(sa.func.count(col(ConversationEvent.id)))).scalar_one())
+
+
+def _is_agent(session: Session, user_id: uuid.UUID) -> bool:
+    roles = session.execute(sa.select(col(User.roles)).where(col(User.id) == user_id)).scalar()
+    return Role.AGENT.value in (roles or [])
+
+
+def _count_loads(session: Session) -> None:
+    """Open assigned conversations count against their agent's capacity, as routing's would."""
+    session.execute(
+        sa.update(Conversation)
+        .where(col(Conversation.status).not_in(OPEN_STATUSES))
+        .values(routing_state=RoutingState.DONE)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        sa.update(Conversation)
+        .where(
+            col(Conversation.status).in_(OPEN_STATUSES), col(Conversation.assignee_id).is_not(None)
+        )
+        .values(routing_state=RoutingState.ASSIGNED)
+        .execution_options(synchronize_session=False)
+    )
+    loads = session.execute(
+        sa.select(col(Conversation.assignee_id), col(Conversation.channel), sa.func.count())
+        .where(col(Conversation.routing_state) == RoutingState.ASSIGNED)
+        .group_by(col(Conversation.assignee_id), col(Conversation.channel))
+    ).all()
+    for agent_id, channel, count in loads:
+        session.execute(
+            sa.update(AgentStatus)
+            .where(col(AgentStatus.id) == agent_id)
+            .values({load_column(channel): count})
+            .execution_options(synchronize_session=False)
+        )
