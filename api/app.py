@@ -22,12 +22,19 @@ from api.auth import (
     ApiKeyAuthenticationMiddleware,
     provide_principal,
 )
+from api.controllers.agents import AgentController
 from api.controllers.contacts import ContactController
 from api.controllers.conversations import ConversationController
 from api.controllers.email_inbound import receive_raw_email
 from api.controllers.handoffs import HandoffController
 from api.controllers.org_units import OrgUnitController
 from api.controllers.queues import QueueController
+from api.controllers.routing import (
+    ConversationRoutingController,
+    OfferController,
+    RoutingPolicyController,
+)
+from api.controllers.sla import SlaController
 from api.controllers.system import database_check, docs, health
 from api.controllers.users import UserController
 from api.controllers.work_orders import WorkOrderController
@@ -71,6 +78,11 @@ def create_app(
             QueueController,
             UserController,
             OrgUnitController,
+            SlaController,
+            AgentController,
+            RoutingPolicyController,
+            OfferController,
+            ConversationRoutingController,
         ],
         middleware=[DefineMiddleware(ApiKeyAuthenticationMiddleware)],
         dependencies={

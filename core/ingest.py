@@ -30,6 +30,7 @@ from core.metrics import INBOUND_MESSAGES
 from core.models.conversation import ConversationStatus
 from core.models.event import EventType
 from core.models.message import DeliveryStatus, MessageDirection
+from core.sla import hooks as sla_hooks
 
 log = structlog.get_logger(__name__)
 
@@ -125,6 +126,7 @@ def ingest(session: Session, message: InboundMessage) -> IngestResult:
     )
     if not created_conversation:
         st.run(session, st.TOUCH_CONVERSATION, {"cid": conversation_id, "now": now})
+        _tell_sla(session, conversation_id, status, now)
     return IngestResult(
         message_id=message_id,
         conversation_id=conversation_id,
@@ -223,6 +225,24 @@ def _hinted_thread(
         if row is not None:
             return row[0], row[1]
     return None
+
+
+def _tell_sla(
+    session: Session,
+    conversation_id: uuid.UUID,
+    status: ConversationStatus | None,
+    now: datetime,
+) -> None:
+    """The SLA engine hears of the status change the message made, then of the message."""
+    if status in (ConversationStatus.RESOLVED, ConversationStatus.PENDING):
+        sla_hooks.status_changed(
+            session,
+            conversation_id=conversation_id,
+            old=status,
+            new=ConversationStatus.OPEN,
+            at=now,
+        )
+    sla_hooks.customer_message(session, conversation_id=conversation_id, at=now)
 
 
 def _continue_conversation(

@@ -1,4 +1,4 @@
-"""Placing a conversation in a queue: the minimal honest placement until routing proper exists.
+"""Placing a conversation in a queue, the first step of routing it (core.routing.router).
 
 A conversation goes to the active queue that serves its channel at its tier, else to any active
 queue that serves its channel, else nowhere (it stays visible as unqueued).
@@ -15,9 +15,11 @@ from sqlmodel import col
 from core.clock import utcnow
 from core.conversation_queries import get_conversation
 from core.events import record_event
+from core.models.channel import Channel
 from core.models.conversation import Conversation
 from core.models.event import EventType
 from core.models.queue import Queue
+from core.models.user import Tier
 
 
 def place_in_queue(session: Session, *, conversation_id: uuid.UUID) -> uuid.UUID | None:
@@ -31,7 +33,7 @@ def place_in_queue(session: Session, *, conversation_id: uuid.UUID) -> uuid.UUID
     if conversation.queue_id is not None:
         return conversation.queue_id
 
-    queue_id = choose_queue(session, conversation=conversation)
+    queue_id = choose_queue(session, channel=conversation.channel, tier=conversation.tier)
     if queue_id is None:
         return None
     placed = session.execute(
@@ -54,12 +56,12 @@ def place_in_queue(session: Session, *, conversation_id: uuid.UUID) -> uuid.UUID
     return queue_id
 
 
-def choose_queue(session: Session, *, conversation: Conversation) -> uuid.UUID | None:
-    """The active queue for the conversation's channel and tier, by name when several fit."""
+def choose_queue(session: Session, *, channel: Channel, tier: Tier) -> uuid.UUID | None:
+    """The active queue for this channel and tier, by name when several fit."""
     queues = session.execute(
         sa.select(Queue).where(col(Queue.active).is_(True)).order_by(col(Queue.name))
     ).scalars()
-    serving = [queue for queue in queues if conversation.channel.value in queue.channels]
-    same_tier = [queue for queue in serving if queue.tier == conversation.tier]
+    serving = [queue for queue in queues if channel.value in queue.channels]
+    same_tier = [queue for queue in serving if queue.tier == tier]
     candidates = same_tier or serving
     return candidates[0].id if candidates else None

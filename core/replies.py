@@ -18,6 +18,7 @@ from core.models.conversation import Conversation, ConversationStatus
 from core.models.event import EventType
 from core.models.message import DeliveryStatus, Message, MessageDirection
 from core.outbound import DELIVER_ACTOR
+from core.sla import hooks as sla_hooks
 
 
 def reply(
@@ -68,6 +69,7 @@ def reply(
         sa.update(Conversation).where(col(Conversation.id) == conversation_id).values(**values)
     )
     outbox.enqueue(session, actor=DELIVER_ACTOR, payload={"message_id": str(message.id)})
+    sla_hooks.agent_replied(session, conversation_id=conversation_id, at=now)
     return message
 
 

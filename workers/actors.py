@@ -19,11 +19,12 @@ import structlog
 from dramatiq.middleware import CurrentMessage
 
 from channels.registry import adapter_for
-from core import delivery, outbox, queueing
+from core import delivery, outbox
 from core.conversations import ROUTE_ACTOR
 from core.db import Database, get_database
 from core.errors import DomainError
 from core.outbound import DELIVER_ACTOR, DeliveryError, DeliveryReceipt, OutboundMessage
+from core.routing import router
 from workers import routing_actors, sla_actors
 from workers.actor_spec import ActorSpec
 from workers.pause import stall_for_crash_test
@@ -32,16 +33,19 @@ log = structlog.get_logger(__name__)
 
 
 def route_conversation(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:
-    """Place a new or reopened conversation in a queue."""
+    """Route a new, reopened or re-queued conversation: queue, SLA clocks, line, agent."""
     job, tenant = uuid.UUID(job_id), uuid.UUID(tenant_id)
     with get_database().tenant_unit(tenant) as session:
         if outbox.already_done(session, job):
             log.info("job.already_done", job_id=job_id, actor=ROUTE_ACTOR)
             return
-        queue_id = queueing.place_in_queue(
+        routed = router.route_conversation(
             session, conversation_id=uuid.UUID(payload["conversation_id"])
         )
-        result = {"queue_id": str(queue_id) if queue_id else None}
+        result = {
+            "agent_id": str(routed.agent_id) if routed else None,
+            "offer_id": str(routed.offer_id) if routed and routed.offer_id else None,
+        }
         outbox.record_done(session, job_id=job, actor=ROUTE_ACTOR, result=result)
 
 

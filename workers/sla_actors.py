@@ -1,9 +1,143 @@
-"""SLA actors (the SLA stream fills ACTORS)."""
+"""SLA work in workers: the periodic sweep and forecast, and breach notifications.
+
+``notify_lead`` mails the team leads of the conversation's queue through the email channel's
+adapter (the tenant mailbox's SMTP server; the demo's loopback files without one). Where no
+mail can be sent at all (no mailbox, no adapter) the notice is recorded in the job's receipt
+instead. The tenant's webhook, if it has one, is queued in the same transaction as that
+receipt as its own job, so retrying a failing endpoint never mails anyone twice.
+"""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlmodel import col
+
+from channels.registry import adapter_for
+from core import outbox
+from core.db import get_database
+from core.models.channel import Channel
+from core.models.contact import IdentityKind
+from core.models.tenant import Tenant
+from core.outbound import DeliveryError, OutboundMessage
+from core.sla import notify
+from core.sla.prediction import run_breach_prediction
+from core.sla.sweep import run_sla_sweep
 from workers.actor_spec import ActorSpec
 from workers.periodic import PeriodicTask
 
-ACTORS: tuple[ActorSpec, ...] = ()
-PERIODIC: tuple[PeriodicTask, ...] = ()
+log = structlog.get_logger(__name__)
+
+
+def notify_lead(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:
+    """Mail the breach notice to the queue's team leads; queue the webhook if there is one."""
+    job, tenant = uuid.UUID(job_id), uuid.UUID(tenant_id)
+    database = get_database()
+    with database.tenant_unit(tenant) as session:
+        if outbox.already_done(session, job):
+            return
+        notice = notify.breach_notice(session, payload)
+    mailed = {email: _mail(job, tenant, notice, email) for _, email in notice.recipients}
+    with database.tenant_unit(tenant) as session:
+        if outbox.already_done(session, job):  # a twin delivery finished first
+            return
+        webhook = notify.webhook_for(notice.tenant_slug)
+        if webhook is not None:
+            body = {
+                "event": "sla.breached",
+                "tenant": notice.tenant_slug,
+                "conversation_number": notice.conversation_number,
+                "team_leads": [email for _, email in notice.recipients],
+                **payload,
+            }
+            outbox.enqueue(session, actor=notify.WEBHOOK_ACTOR, payload=body)
+        result = {
+            "subject": notice.subject,
+            "recipients": mailed,
+            "webhook": webhook is not None,
+            "text": notice.text,
+        }
+        outbox.record_done(session, job_id=job, actor=notify.NOTIFY_LEAD_ACTOR, result=result)
+    log.info("sla.lead_notified", conversation_id=payload["conversation_id"], recipients=mailed)
+
+
+def _mail(job: uuid.UUID, tenant: uuid.UUID, notice: notify.BreachNotice, email: str) -> str:
+    """The outcome for one lead: "sent", or why not; transient failures raise for a retry."""
+    try:
+        adapter = adapter_for(Channel.EMAIL)
+    except KeyError:
+        return "not sent: no email adapter in this process"
+    message = OutboundMessage(
+        tenant_id=tenant,
+        message_id=uuid.uuid5(job, email),  # stable across retries: the adapters' idempotency key
+        conversation_id=notice.conversation_id,
+        conversation_number=notice.conversation_number,
+        channel=Channel.EMAIL,
+        recipient_kind=IdentityKind.EMAIL,
+        recipient=email,
+        subject=notice.subject,
+        text=notice.text,
+        metadata={"kind": "sla_breach_notice"},
+    )
+    try:
+        adapter.send(message)
+    except DeliveryError as exc:
+        if not exc.permanent:
+            raise
+        return f"not sent: {exc}"
+    return "sent"
+
+
+def post_breach_webhook(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:
+    """POST the breach to the tenant's webhook, signed; transient failures are retried."""
+    job, tenant = uuid.UUID(job_id), uuid.UUID(tenant_id)
+    database = get_database()
+    with database.tenant_unit(tenant) as session:
+        if outbox.already_done(session, job):
+            return
+        slug = session.execute(
+            sa.select(col(Tenant.slug)).where(col(Tenant.id) == tenant)
+        ).scalar_one()
+    target = notify.webhook_for(slug)
+    if target is None:
+        result: dict[str, Any] = {"skipped": "no webhook configured any more"}
+    else:
+        try:
+            result = {"status": notify.post_webhook(target, payload, delivery_id=job_id)}
+        except notify.WebhookError as exc:
+            if not exc.permanent:
+                raise
+            result = {"failed": str(exc)}
+    with database.tenant_unit(tenant) as session:
+        if outbox.already_done(session, job):
+            return
+        outbox.record_done(session, job_id=job, actor=notify.WEBHOOK_ACTOR, result=result)
+
+
+ACTORS: tuple[ActorSpec, ...] = (
+    ActorSpec(
+        name=notify.NOTIFY_LEAD_ACTOR,
+        function=notify_lead,
+        queue="sla",
+        max_retries=10,
+        min_backoff_ms=1_000,
+        max_backoff_ms=300_000,
+        time_limit_ms=120_000,
+    ),
+    ActorSpec(
+        name=notify.WEBHOOK_ACTOR,
+        function=post_breach_webhook,
+        queue="sla",
+        max_retries=12,  # about an hour of backoff before it is dead-lettered
+        min_backoff_ms=2_000,
+        max_backoff_ms=600_000,
+        time_limit_ms=60_000,
+    ),
+)
+PERIODIC: tuple[PeriodicTask, ...] = (
+    PeriodicTask(name="sla_sweep", every_seconds=15, run=run_sla_sweep),
+    PeriodicTask(name="sla_prediction", every_seconds=60, run=run_breach_prediction),
+)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy.orm import Session
 
 from api.auth import Caller
 from api.dependencies import TenantSession
-from api.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, PageOut, page_out
+from api.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, PageOut
 from api.problems import problem_responses
 from api.schemas.common import Label
 from api.schemas.contacts import ContactOut
@@ -29,14 +31,16 @@ from api.schemas.conversations import (
     ReplyIn,
     TimelineEntryOut,
 )
+from api.schemas.sla import SlaClockOut
 from core import conversation_queries, conversation_updates, replies
 from core.conversation_queries import ConversationFilter, TimelineEntry
 from core.models.channel import Channel
-from core.models.conversation import ConversationStatus, Priority
+from core.models.conversation import Conversation, ConversationStatus, Priority
 from core.models.event import ConversationEvent
 from core.models.interaction import Interaction
 from core.models.message import Message
 from core.models.user import Tier
+from core.sla.state import clock_states
 
 
 def timeline_entry(entry: TimelineEntry) -> TimelineEntryOut:
@@ -46,6 +50,17 @@ def timeline_entry(entry: TimelineEntry) -> TimelineEntryOut:
         return EventEntry(at=entry.at, event=EventOut.model_validate(entry.item))
     assert isinstance(entry.item, Interaction)
     return InteractionEntry(at=entry.at, interaction=InteractionOut.model_validate(entry.item))
+
+
+def with_sla(session: Session, conversations: Sequence[Conversation]) -> list[ConversationOut]:
+    """Conversations on the wire with their SLA clocks, loaded for all of them at once."""
+    states = clock_states(session, conversations)
+    shaped = []
+    for conversation in conversations:
+        out = ConversationOut.model_validate(conversation)
+        out.sla = [SlaClockOut.model_validate(state) for state in states[conversation.id]]
+        shaped.append(out)
+    return shaped
 
 
 class ConversationController(Controller):
@@ -87,7 +102,9 @@ class ConversationController(Controller):
         page = conversation_queries.list_conversations(
             session, filters=filters, limit=limit, cursor=cursor
         )
-        return page_out(page, ConversationOut.model_validate)
+        return PageOut[ConversationOut](
+            items=with_sla(session, page.items), next_cursor=page.next_cursor
+        )
 
     @post(
         "/",
@@ -110,7 +127,7 @@ class ConversationController(Controller):
             queue_id=data.queue_id,
             actor_user_id=principal.user_id,
         )
-        return ConversationOut.model_validate(conversation)
+        return with_sla(session, [conversation])[0]
 
     @get(
         "/{conversation_id:uuid}",
@@ -124,8 +141,9 @@ class ConversationController(Controller):
         detail = conversation_queries.get_conversation_detail(
             session, conversation_id=conversation_id
         )
+        (summary,) = with_sla(session, [detail.conversation])
         return ConversationDetailOut(
-            **ConversationOut.model_validate(detail.conversation).model_dump(),
+            **summary.model_dump(),
             contact=ContactOut.model_validate(detail.contact),
             timeline=[timeline_entry(entry) for entry in detail.timeline],
         )
@@ -150,7 +168,7 @@ class ConversationController(Controller):
             changes=data.changes(),
             actor_user_id=principal.user_id,
         )
-        return ConversationOut.model_validate(conversation)
+        return with_sla(session, [conversation])[0]
 
     @post(
         "/{conversation_id:uuid}/replies",

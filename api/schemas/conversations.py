@@ -18,8 +18,9 @@ from api.schemas.common import (
     patch_field,
 )
 from api.schemas.contacts import ContactOut
+from api.schemas.sla import SlaClockOut
 from core.models.channel import Channel
-from core.models.conversation import ConversationStatus, Priority
+from core.models.conversation import ConversationStatus, Priority, RoutingState
 from core.models.event import EventType
 from core.models.interaction import InteractionState
 from core.models.message import DeliveryStatus, MessageDirection
@@ -99,10 +100,19 @@ class ConversationOut(BaseModel):
     reopen_count: int
     transfer_count: int
     escalation_count: int
+    bounce_count: int = Field(description="returns to a tier the conversation had left (D2)")
+    routing_state: RoutingState
+    waiting_since: datetime | None
+    assigned_at: datetime | None
+    next_response_due_at: datetime | None
+    sla_at_risk: bool
     sentiment_score: float | None
     sentiment_label: str | None
     created_at: datetime
     updated_at: datetime | None
+    sla: list[SlaClockOut] = Field(
+        default_factory=list, description="SLA clocks, running and finished, by level"
+    )
 
 
 class MessageOut(BaseModel):
