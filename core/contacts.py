@@ -22,9 +22,10 @@ from core.events import record_event
 from core.identities import normalize_identity
 from core.lookup import get_by_id
 from core.models.contact import Contact, ContactIdentity, IdentityKind, ValueTier
-from core.models.conversation import Conversation
+from core.models.conversation import Conversation, RoutingState
 from core.models.event import EventType
 from core.pagination import Page, paginate
+from core.routing.waiting import rerank
 
 UPDATABLE_FIELDS = frozenset({"name", "value_tier", "segment", "language", "attributes"})
 
@@ -105,11 +106,25 @@ def update_contact(
             "unknown fields", [FieldProblem(f, "cannot be changed") for f in sorted(unknown)]
         )
     contact = get_contact(session, contact_id=contact_id)
+    tier_changed = "value_tier" in changes and changes["value_tier"] != contact.value_tier
     for field_name, value in changes.items():
         setattr(contact, field_name, value)
     contact.updated_at = utcnow()
     session.flush()
+    if tier_changed:  # a new value tier moves the contact's waiting conversations in line (D8)
+        _rerank_waiting(session, contact_id=contact_id)
     return contact
+
+
+def _rerank_waiting(session: Session, *, contact_id: uuid.UUID) -> None:
+    waiting_ids = session.execute(
+        sa.select(col(Conversation.id)).where(
+            col(Conversation.contact_id) == contact_id,
+            col(Conversation.routing_state) == RoutingState.WAITING,
+        )
+    ).scalars()
+    for conversation_id in list(waiting_ids):
+        rerank(session, conversation_id=conversation_id)
 
 
 def delete_contact(session: Session, *, contact_id: uuid.UUID) -> None:

@@ -34,7 +34,7 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(email_app, name="email")
 console = Console(stderr=True, soft_wrap=True)
 
-BENCHMARKS = ("ingest", "email")
+BENCHMARKS = ("ingest", "email", "routing", "sla_sweep")
 
 
 def _setup() -> tuple[Settings, Database]:

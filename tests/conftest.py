@@ -113,3 +113,13 @@ def tenant(database: Database) -> TenantHandle:
 @pytest.fixture
 def other_tenant(database: Database) -> TenantHandle:
     return make_tenant(database, prefix="other")
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request: pytest.FixtureRequest) -> None:
+    """Tests marked postgres_only are about PostgreSQL behaviour; SQLite runs skip them."""
+    if request.node.get_closest_marker("postgres_only") is None:
+        return
+    database: Database = request.getfixturevalue("database")
+    if database.backend != "postgresql":
+        pytest.skip("PostgreSQL only")

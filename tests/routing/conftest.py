@@ -1,4 +1,4 @@
-"""Routing test fixtures: a contact centre per test, the API server, PostgreSQL-only tests."""
+"""Routing test fixtures: a contact centre per test, the API server."""
 
 from __future__ import annotations
 
@@ -19,16 +19,6 @@ __all__ = [
     "other_api",
     "outbound_dir",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(request: pytest.FixtureRequest) -> None:
-    """Tests marked postgres_only are about PostgreSQL behaviour; SQLite runs skip them."""
-    if request.node.get_closest_marker("postgres_only") is None:
-        return
-    database: Database = request.getfixturevalue("database")
-    if database.backend != "postgresql":
-        pytest.skip("PostgreSQL only")
 
 
 @pytest.fixture
