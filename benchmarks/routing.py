@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from rich.console import Console
 
 from benchmarks._support import emit, scratch_database
-from benchmarks.sla_sweep import measure_sla_sweep
+from benchmarks.sla_sweep import sla_sweep_figures
 from core import statements as st
 from core import tenants
 from core.clock import utcnow
@@ -249,15 +249,7 @@ def main() -> None:
     args = parser.parse_args()
     console = Console(stderr=True)
     figures: dict[str, float | int] = routing_figures(args.quick, console)
-    small, large, due = (10_000, 100_000, 1_000) if args.quick else (100_000, 1_000_000, 10_000)
-    figures["sla_sweep_due"] = due
-    for key, open_count in (("sla_sweep_s_small", small), ("sla_sweep_s_large", large)):
-        with (
-            console.status(f"SLA sweep: {due} due among {open_count} open"),
-            scratch_database("postgresql") as database,
-        ):
-            figures[key] = round(measure_sla_sweep(database.url, open_count, due), 3)
-        figures[key.replace("_s_", "_open_")] = open_count
+    figures |= sla_sweep_figures(args.quick, console)
     emit(figures)
 
 

@@ -80,28 +80,36 @@ def complete_work_order(
     session: Session, *, work_order_id: uuid.UUID, result: str, actor_user_id: uuid.UUID | None
 ) -> WorkOrder:
     """The department reports its result; the conversation may then be resolved."""
-    order = _open_order(session, work_order_id)
-    now = utcnow()
-    order.status = WorkOrderStatus.DONE
-    order.result = result
-    order.completed_at = now
-    order.completed_by_id = actor_user_id
-    session.flush()
-    _event(session, order, EventType.WORK_ORDER_DONE, actor_user_id, now)
-    return order
+    return _close(session, work_order_id, WorkOrderStatus.DONE, result, actor_user_id)
 
 
 def cancel_work_order(
     session: Session, *, work_order_id: uuid.UUID, reason: str, actor_user_id: uuid.UUID | None
 ) -> WorkOrder:
+    return _close(session, work_order_id, WorkOrderStatus.CANCELLED, reason, actor_user_id)
+
+
+CLOSING_EVENT = {
+    WorkOrderStatus.DONE: EventType.WORK_ORDER_DONE,
+    WorkOrderStatus.CANCELLED: EventType.WORK_ORDER_CANCELLED,
+}
+
+
+def _close(
+    session: Session,
+    work_order_id: uuid.UUID,
+    status: WorkOrderStatus,
+    result: str,
+    actor_user_id: uuid.UUID | None,
+) -> WorkOrder:
     order = _open_order(session, work_order_id)
     now = utcnow()
-    order.status = WorkOrderStatus.CANCELLED
-    order.result = reason
+    order.status = status
+    order.result = result
     order.completed_at = now
     order.completed_by_id = actor_user_id
     session.flush()
-    _event(session, order, EventType.WORK_ORDER_CANCELLED, actor_user_id, now)
+    _event(session, order, CLOSING_EVENT[status], actor_user_id, now)
     return order
 
 
