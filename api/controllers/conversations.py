@@ -31,8 +31,9 @@ from api.schemas.conversations import (
     ReplyIn,
     TimelineEntryOut,
 )
+from api.schemas.handoffs import HandoffOut
 from api.schemas.sla import SlaClockOut
-from core import conversation_queries, conversation_updates, replies
+from core import conversation_queries, conversation_updates, handoffs, replies
 from core.conversation_queries import ConversationFilter, TimelineEntry
 from core.models.channel import Channel
 from core.models.conversation import Conversation, ConversationStatus, Priority
@@ -145,6 +146,10 @@ class ConversationController(Controller):
         return ConversationDetailOut(
             **summary.model_dump(),
             contact=ContactOut.model_validate(detail.contact),
+            handoffs=[
+                HandoffOut.model_validate(handoff)
+                for handoff in handoffs.list_handoffs(session, conversation_id=conversation_id)
+            ],
             timeline=[timeline_entry(entry) for entry in detail.timeline],
         )
 

@@ -18,6 +18,7 @@ from api.schemas.common import (
     patch_field,
 )
 from api.schemas.contacts import ContactOut
+from api.schemas.handoffs import HandoffOut
 from api.schemas.sla import SlaClockOut
 from core.models.channel import Channel
 from core.models.conversation import ConversationStatus, Priority, RoutingState
@@ -193,4 +194,7 @@ class ConversationDetailOut(ConversationOut):
     """The conversation with its contact and everything that happened, oldest first."""
 
     contact: ContactOut
+    handoffs: list[HandoffOut] = Field(
+        description="hand-over notes, newest first: what the receiving agent reads first (D2)"
+    )
     timeline: list[TimelineEntryOut]

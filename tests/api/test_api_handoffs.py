@@ -107,6 +107,7 @@ def test_transfer_to_an_agent_carries_its_note_and_the_first_agent_stays_owner(
     assert detail["transfer_count"] == 1
     assert "transferred" in event_types(detail)
 
+    assert [h["id"] for h in detail["handoffs"]] == [handoff["id"]]  # read first (D2)
     notes = api.get(f"{API}/conversations/{conversation['id']}/handoffs").json()
     assert [n["id"] for n in notes] == [handoff["id"]]
     assert notes[0]["summary"] == NOTE["summary"]
