@@ -118,7 +118,7 @@ def update_conversation(
             conversation_id=conversation_id,
             type=type_,
             actor_user_id=actor_user_id,
-            data={k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in data.items()},
+            data=data,
             occurred_at=now,
         )
 
@@ -224,7 +224,7 @@ def _after_status_change(
                 conversation_id=conversation.id,
                 type=EventType.CLOSE_LOOP_REQUESTED,
                 actor_user_id=actor_user_id,
-                data={"owner_id": str(owner), "resolved_by": _text(actor_user_id)},
+                data={"owner_id": owner, "resolved_by": actor_user_id},
                 occurred_at=now,
             )
     elif not source.is_open and target.is_open:
@@ -232,10 +232,6 @@ def _after_status_change(
             session, conversation_id=conversation.id, queue_id=conversation.queue_id, at=now
         )
     session.refresh(conversation)
-
-
-def _text(value: uuid.UUID | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def _change_status(

@@ -23,7 +23,10 @@ def record_event(
     data: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
 ) -> uuid.UUID:
-    """Append one event to a conversation's timeline (no commit); returns its id."""
+    """Append one event to a conversation's timeline (no commit); returns its id.
+
+    Ids among the top-level ``data`` values are stored as text, so callers pass them as they are.
+    """
     event_id = new_id()
     now = occurred_at or utcnow()
     insert_row(
@@ -36,7 +39,11 @@ def record_event(
             "conversation_id": conversation_id,
             "type": type,
             "actor_user_id": actor_user_id,
-            "data": data or {},
+            "data": _json_ready(data or {}),
         },
     )
     return event_id
+
+
+def _json_ready(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: str(v) if isinstance(v, uuid.UUID) else v for k, v in data.items()}

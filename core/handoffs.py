@@ -27,9 +27,9 @@ from core.models.event import EventType
 from core.models.handoff import Handoff, HandoffKind
 from core.models.org_unit import OrgUnit
 from core.models.queue import Queue
-from core.models.routing_policy import RoutingPolicy
 from core.models.user import Role, Tier, User
 from core.routing import assignment, waiting
+from core.routing.policy import get_policy
 from core.sla import hooks as sla_hooks
 
 NEXT_TIER = {Tier.L1: Tier.L2, Tier.L2: Tier.L3}
@@ -274,10 +274,10 @@ def _after_move(
     data = {
         "handoff_id": str(handoff.id),
         "kind": handoff.kind.value,
-        "from_queue_id": _text(handoff.from_queue_id),
-        "to_queue_id": _text(handoff.to_queue_id),
-        "from_agent_id": _text(handoff.from_agent_id),
-        "to_agent_id": _text(handoff.to_agent_id),
+        "from_queue_id": handoff.from_queue_id,
+        "to_queue_id": handoff.to_queue_id,
+        "from_agent_id": handoff.from_agent_id,
+        "to_agent_id": handoff.to_agent_id,
         "from_tier": handoff.from_tier.value if handoff.from_tier else None,
         "to_tier": handoff.to_tier.value if handoff.to_tier else None,
     }
@@ -287,7 +287,7 @@ def _after_move(
     else:
         conversation.escalation_count += 1
         event_type = EventType.ESCALATED
-        data["to_org_unit_id"] = _text(handoff.to_org_unit_id)
+        data["to_org_unit_id"] = handoff.to_org_unit_id
     record_event(
         session,
         conversation_id=conversation.id,
@@ -296,7 +296,7 @@ def _after_move(
         data=data,
         occurred_at=now,
     )
-    keeps = _owner_keeps_ownership(session)
+    keeps = get_policy(session).owner_keeps_ownership
     # Keeping: the first owner stays (or whoever assignment just made owner of an unowned one).
     new_owner = (previous_owner or conversation.owner_id) if keeps else handoff.to_agent_id
     if new_owner != conversation.owner_id:
@@ -305,7 +305,7 @@ def _after_move(
             conversation_id=conversation.id,
             type=EventType.OWNER_CHANGED,
             actor_user_id=actor_user_id,
-            data={"from": _text(conversation.owner_id), "to": _text(new_owner)},
+            data={"from": conversation.owner_id, "to": new_owner},
             occurred_at=now,
         )
         conversation.owner_id = new_owner
@@ -350,12 +350,3 @@ def _queue_org_unit(session: Session, conversation: Conversation) -> uuid.UUID |
     return session.execute(
         sa.select(col(Queue.org_unit_id)).where(col(Queue.id) == conversation.queue_id)
     ).scalar_one_or_none()
-
-
-def _owner_keeps_ownership(session: Session) -> bool:
-    keeps = session.execute(sa.select(col(RoutingPolicy.owner_keeps_ownership))).scalar()
-    return True if keeps is None else bool(keeps)
-
-
-def _text(value: uuid.UUID | None) -> str | None:
-    return None if value is None else str(value)

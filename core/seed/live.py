@@ -60,14 +60,12 @@ def bring_to_life(
             is_default=True,
         )
         policies.install_default_policies(session)
-        agents = list(
-            session.execute(
-                sa.select(col(User.id))
-                .where(col(User.tier).is_not(None), col(User.active).is_(True))
-                .order_by(col(User.email))
-            ).scalars()
-        )
-        agents = [a for a in agents if _is_agent(session, a)]
+        staff = session.execute(
+            sa.select(col(User.id), col(User.roles))
+            .where(col(User.tier).is_not(None), col(User.active).is_(True))
+            .order_by(col(User.email))
+        ).all()
+        agents = [user_id for user_id, roles in staff if Role.AGENT.value in roles]
         for index, agent_id in enumerate(agents):
             state = PresenceState.AVAILABLE
             if index % AWAY_EVERY == AWAY_EVERY - 1:
@@ -94,11 +92,6 @@ def bring_to_life(
 
 def _event_count(session: Session) -> int:
     return int(session.execute(sa.select(sa.func.count(col(ConversationEvent.id)))).scalar_one())
-
-
-def _is_agent(session: Session, user_id: uuid.UUID) -> bool:
-    roles = session.execute(sa.select(col(User.roles)).where(col(User.id) == user_id)).scalar()
-    return Role.AGENT.value in (roles or [])
 
 
 def _count_loads(session: Session) -> None:
