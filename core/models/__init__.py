@@ -3,6 +3,7 @@
 from core.models.agent_status import AgentStateChange, AgentStatus, PresenceState
 from core.models.base import TenantOwned
 from core.models.business_calendar import BusinessCalendarRecord
+from core.models.callback_request import CallbackRequest, CallbackState
 from core.models.channel import Channel
 from core.models.contact import Contact, ContactIdentity, IdentityKind, ValueTier
 from core.models.conversation import (
@@ -15,7 +16,7 @@ from core.models.conversation import (
 from core.models.event import ConversationEvent, EventType
 from core.models.handoff import Handoff, HandoffKind
 from core.models.inbound_record import InboundRecord, InboundState
-from core.models.interaction import Interaction, InteractionState
+from core.models.interaction import FINAL_STATES, Interaction, InteractionState
 from core.models.mailbox import Mailbox, TransportSecurity
 from core.models.message import DeliveryStatus, Message, MessageDirection
 from core.models.org_unit import OrgUnit, OrgUnitKind
@@ -33,9 +34,13 @@ from core.models.sla import (
 )
 from core.models.tenant import ApiKey, Tenant
 from core.models.user import AgentSkill, Role, Tier, User
+from core.models.voice_account import VoiceAccount
+from core.models.voice_line import VoiceLine
+from core.models.web_form import WebForm
 from core.models.work_order import WorkOrder, WorkOrderStatus
 
 __all__ = [
+    "FINAL_STATES",
     "OPEN_STATUSES",
     "AgentSkill",
     "AgentStateChange",
@@ -43,6 +48,8 @@ __all__ = [
     "ApiKey",
     "BreachAction",
     "BusinessCalendarRecord",
+    "CallbackRequest",
+    "CallbackState",
     "Channel",
     "ClockOutcome",
     "Contact",
@@ -84,6 +91,9 @@ __all__ = [
     "TransportSecurity",
     "User",
     "ValueTier",
+    "VoiceAccount",
+    "VoiceLine",
+    "WebForm",
     "WorkOrder",
     "WorkOrderStatus",
 ]

@@ -33,6 +33,7 @@ class InboundRecord(TenantOwned, table=True):
         tenant_fk("mailbox_id", "mailbox"),
         sa.Index("ix_inbound_record_state", "tenant_id", "state", "created_at"),
         sa.Index("ix_inbound_record_sender", "tenant_id", "mailbox_id", "sender", "created_at"),
+        sa.Index("ix_inbound_record_remote", "tenant_id", "channel", "remote_addr", "created_at"),
     )
 
     channel: Channel = Field(sa_type=enum_type(Channel))
@@ -47,3 +48,6 @@ class InboundRecord(TenantOwned, table=True):
         default=None, max_length=320, description="email: the lower-cased From address"
     )
     source: str | None = Field(default=None, max_length=32, description="smtp, imap, webhook, ...")
+    remote_addr: str | None = Field(
+        default=None, max_length=45, description="web forms: the submitter's IP (rate limits)"
+    )
