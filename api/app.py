@@ -3,7 +3,8 @@
 Layout: ``/api/v1/...`` resources (bearer API key, tenant-scoped session per request),
 ``/api/schema`` OpenAPI (JSON at ``/api/schema/openapi.json``), ``/api/docs`` interactive docs,
 ``/health`` and ``/metrics`` outside the API and without auth, ``/webhooks/email/{address}``
-outside the API with a per-mailbox token.
+outside the API with a per-mailbox token, ``/forms/{tenant}/{form}`` public web forms (page,
+embed script, JSON definition and endpoint; api.controllers.form_pages).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from api.controllers.agents import AgentController
 from api.controllers.contacts import ContactController
 from api.controllers.conversations import ConversationController
 from api.controllers.email_inbound import receive_raw_email
+from api.controllers.form_pages import embed_script, form_page, form_post, form_preflight
+from api.controllers.forms import FormController
 from api.controllers.handoffs import HandoffController
 from api.controllers.org_units import OrgUnitController
 from api.controllers.queues import QueueController
@@ -37,10 +40,18 @@ from api.controllers.routing import (
 from api.controllers.sla import SlaController
 from api.controllers.system import database_check, docs, health
 from api.controllers.users import UserController
+from api.controllers.voice import (
+    CallbackController,
+    InteractionController,
+    VoiceAccountController,
+    VoiceLineController,
+)
+from api.controllers.voice_webhooks import voice_webhook
 from api.controllers.work_orders import WorkOrderController
 from api.dependencies import provide_session
 from api.openapi import docs_assets_router, openapi_config
 from api.problems import EXCEPTION_HANDLERS
+from channels.webform.public_forms import PublicForms
 from core.db import Database
 from core.settings import Settings, get_settings
 from core.storage import BlobStore, LocalFolderStore
@@ -83,6 +94,11 @@ def create_app(
             RoutingPolicyController,
             OfferController,
             ConversationRoutingController,
+            FormController,
+            VoiceAccountController,
+            VoiceLineController,
+            InteractionController,
+            CallbackController,
         ],
         middleware=[DefineMiddleware(ApiKeyAuthenticationMiddleware)],
         dependencies={
@@ -104,6 +120,11 @@ def create_app(
             health,
             docs,
             receive_raw_email,
+            voice_webhook,
+            form_preflight,  # before the page's GET/POST, or Litestar adds its own OPTIONS
+            form_page,
+            form_post,
+            embed_script,
             MetricsController,
             *([assets] if assets else []),
         ],
@@ -115,6 +136,8 @@ def create_app(
             {
                 "database": database,
                 "blob_store": blob_store or LocalFolderStore(settings.blob_dir),
+                "settings": settings,
+                "public_forms": PublicForms(database),
                 "health_checks": {"database": database_check(database), **(health_checks or {})},
             }
         ),

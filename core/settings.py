@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,6 +54,26 @@ class Settings(BaseSettings):
         default=20, description="messages one sender may send one mailbox per window (loops)"
     )
     email_sender_window_seconds: int = 600
+    webform_secret: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        min_length=16,
+        description="signs the hosted forms' CSRF tokens; random per process unless set, so "
+        "set it when more than one process serves forms",
+    )
+    webform_token_max_age_seconds: int = Field(
+        default=4 * 3600, description="how long a rendered hosted form can be submitted"
+    )
+    captcha_provider: str = Field(
+        default="hcaptcha", description="hcaptcha or turnstile: whose widget pages show"
+    )
+    captcha_site_key: str | None = None
+    captcha_secret: str | None = None
+    captcha_verify_url: str | None = Field(
+        default=None,
+        description="siteverify URL (https://api.hcaptcha.com/siteverify, "
+        "https://challenges.cloudflare.com/turnstile/v0/siteverify); unset: no form may ask "
+        "for a captcha",
+    )
     test_pause_at: str | None = Field(
         default=None,
         validation_alias="SWITCHBOARD_TEST_PAUSE_AT",

@@ -34,7 +34,7 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(email_app, name="email")
 console = Console(stderr=True, soft_wrap=True)
 
-BENCHMARKS = ("ingest", "email", "routing", "sla_sweep")
+BENCHMARKS = ("ingest", "email", "routing", "sla_sweep", "webhooks")
 
 
 def _setup() -> tuple[Settings, Database]:
@@ -128,9 +128,11 @@ def demo(
     port: Annotated[int | None, typer.Option(help="HTTP port (default from PORT or 8000)")] = None,
 ) -> None:
     """Migrate, seed the demo tenant on first run, and serve everything on 127.0.0.1."""
+    from channels.phone.demo import DEMO_AUTH_TOKEN
     from switchboard.demo import (
         DEMO_MAILBOX,
         DEMO_SLUG,
+        prepare_demo_channels,
         prepare_demo_mailbox,
         prepare_demo_tenant,
         write_credentials,
@@ -146,6 +148,7 @@ def demo(
             database, plan=SeedPlan(), progress=_stage_reporter(progress)
         )
     mailbox_token = prepare_demo_mailbox(database)
+    hotline = prepare_demo_channels(database)
     base = f"http://{settings.host}:{settings.port}"
     smtp_address = (
         f"{settings.smtp_listen_host}:{settings.smtp_listen_port}"
@@ -159,6 +162,11 @@ def demo(
         "health": f"{base}/health",
         "metrics": f"{base}/metrics",
         "email_webhook": f"{base}/webhooks/email/{DEMO_MAILBOX}",
+        "voice_webhook": f"{base}/webhooks/voice/{DEMO_SLUG}/incoming",
+        "complaint_form": f"{base}/forms/{DEMO_SLUG}/complaint",
+        "repair_form": f"{base}/forms/{DEMO_SLUG}/fault-repair",
+        "contact_form": f"{base}/forms/{DEMO_SLUG}/contact-us",
+        "feedback_form": f"{base}/forms/{DEMO_SLUG}/feedback",
     }
     credentials_path = settings.var_dir / "demo-credentials.json"
     write_credentials(
@@ -171,6 +179,8 @@ def demo(
             "mailbox": DEMO_MAILBOX,
             "mailbox_webhook_token": mailbox_token,
             "smtp": smtp_address,
+            "hotline": hotline,
+            "voice_auth_token": DEMO_AUTH_TOKEN,
         },
     )
 
@@ -179,7 +189,7 @@ def demo(
             f"\n[bold green]Switchboard demo is running[/] ({'seeded now' if seeded else 'existing data'}, {database.backend})"
         )
         for name, url in urls.items():
-            console.print(f"  {name:<9} {url}")
+            console.print(f"  {name:<14} {url}")
         console.print(f"  credentials {credentials_path}  (API key: {key})")
         console.print(
             f'  try: curl -H "Authorization: Bearer {key}" {urls["api"]}/conversations?limit=5'

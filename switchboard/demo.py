@@ -6,9 +6,16 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlmodel import col
+
+from channels.phone.demo import DEMO_NUMBER, install_demo_voice
+from channels.webform.default_forms import install_default_forms
 from core import api_keys, mailboxes, tenants
 from core.db import Database
+from core.models import Queue, VoiceLine
 from core.seed import SeedPlan, seed_tenant
+from core.seed.staff import FRONT_PHONE, FRONT_WRITTEN
 
 DEMO_SLUG = "demo"
 DEMO_MAILBOX = "support@northwind.example"
@@ -57,3 +64,26 @@ def prepare_demo_mailbox(database: Database) -> str:
             session, address=DEMO_MAILBOX, display_name="Northwind Support"
         )
         return mailboxes.issue_inbound_token(session, mailbox_id=mailbox.id).secret
+
+
+def prepare_demo_channels(database: Database) -> str:
+    """The demo tenant's hotline (with its IVR) and web forms, created once; returns the number.
+
+    Calls go to the front line whatever the menu choice (the choice sets the category and the
+    skills the agent needs); forms go to the written front line.
+    """
+    with database.system_session() as session:
+        tenant = tenants.get_by_slug(session, DEMO_SLUG)
+    if tenant is None:
+        raise LookupError("prepare the demo tenant first")
+    with database.tenant_unit(tenant.id) as session:
+        queue_ids = dict(session.execute(sa.select(col(Queue.name), col(Queue.id))).tuples().all())
+        phone = queue_ids[FRONT_PHONE]
+        has_line = session.execute(
+            sa.select(col(VoiceLine.id)).where(col(VoiceLine.number) == DEMO_NUMBER)
+        ).first()
+        if has_line is None:
+            install_demo_voice(session, queues={"default": phone})
+        written = queue_ids[FRONT_WRITTEN]
+        install_default_forms(session, queues={"general": written})
+    return DEMO_NUMBER

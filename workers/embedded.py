@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from core.db import Database, use_database
 from core.models.outbox import OutboxJob
-from workers import routing_actors, sla_actors
+from workers import routing_actors, sla_actors, voice_actors
 from workers.broker import make_broker
 from workers.periodic import Scheduler
 from workers.relay import OutboxRelay
@@ -50,7 +50,11 @@ class EmbeddedWorkers:
         self.relay = OutboxRelay(
             database, self.broker, batch_size=relay_batch_size, poll_seconds=relay_poll_seconds
         )
-        tasks = (*routing_actors.PERIODIC, *sla_actors.PERIODIC) if periodic else ()
+        tasks = (
+            (*routing_actors.PERIODIC, *sla_actors.PERIODIC, *voice_actors.PERIODIC)
+            if periodic
+            else ()
+        )
         self.scheduler = Scheduler(database, tasks)
 
     def start(self) -> None:

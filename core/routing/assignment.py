@@ -29,7 +29,7 @@ from core.models.event import EventType
 from core.models.routing_offer import OfferState
 from core.routing import statements as rs
 from core.routing.context import RoutingContext, routing_context
-from core.routing.jobs import enqueue_route_agent
+from core.routing.jobs import enqueue_bridge_call, enqueue_route_agent
 
 REAL_TIME_CHANNELS = frozenset({Channel.PHONE, Channel.SOCIAL})
 WRITTEN_CHANNELS = frozenset({Channel.EMAIL, Channel.WEBFORM})
@@ -217,6 +217,9 @@ def assign(
     ):
         free_capacity(session, agent_id=agent_id, channel=channel)  # undo: we hold its lock
         return False
+    enqueue_bridge_call(
+        session, conversation_id=conversation_id, agent_id=agent_id, channel=channel
+    )
     rs.forget_conversation(session, conversation_id)
     return True
 

@@ -29,7 +29,11 @@ from core.models.routing_offer import OfferState, RoutingOffer
 from core.routing import statements as rs
 from core.routing.assignment import free_capacity, lock_conversation
 from core.routing.context import RoutingContext, routing_context
-from core.routing.jobs import enqueue_route_agent, enqueue_route_conversation
+from core.routing.jobs import (
+    enqueue_bridge_call,
+    enqueue_route_agent,
+    enqueue_route_conversation,
+)
 from core.routing.presence import locked_status, set_presence
 from core.users import get_user
 
@@ -132,6 +136,12 @@ def accept_offer(
         actor_user_id=offer.agent_id,
         data={"assignee_id": str(offer.agent_id), "via": "offer", "offer_id": str(offer.id)},
         occurred_at=now,
+    )
+    enqueue_bridge_call(
+        session,
+        conversation_id=offer.conversation_id,
+        agent_id=offer.agent_id,
+        channel=offer.channel,
     )
     return _reloaded(session, offer)
 

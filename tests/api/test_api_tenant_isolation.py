@@ -34,6 +34,7 @@ from tests.api.factories import (
     created,
     unique,
 )
+from tests.channels.phone.voice_support import voice_objects
 from tests.conftest import TenantHandle
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
@@ -65,6 +66,12 @@ class World:
     calendar_name: str
     policy: str
     policy_name: str
+    form: str
+    form_slug: str
+    line: str
+    line_number: str
+    interaction: str
+    callback: str
 
     def ids(self) -> dict[str, str]:
         """Which object each id-like parameter name refers to."""
@@ -85,6 +92,11 @@ class World:
             "move_to_queue_id": self.queue,
             "to_queue_id": self.queue,
             "to_agent_id": self.user,
+            "form_id": self.form,
+            "line_id": self.line,
+            "interaction_id": self.interaction,
+            "callback_id": self.callback,
+            "agent_id": self.user,
         }
 
 
@@ -131,6 +143,8 @@ def build_world(api: httpx.Client, database: Database, owner: TenantHandle) -> W
     policy = created(
         api.post(f"{API}/sla/policies", json={"name": unique("pol"), "resolution_seconds": 86400})
     )
+    form = created(api.post(f"{API}/forms", json=web_form(unique("form"), queue_id=queue["id"])))
+    voice = voice_objects(api, database, owner.id, queue["id"])
     return World(
         contact=contact["id"],
         second_contact=second["id"],
@@ -150,7 +164,18 @@ def build_world(api: httpx.Client, database: Database, owner: TenantHandle) -> W
         calendar_name=calendar["name"],
         policy=policy["id"],
         policy_name=policy["name"],
+        form=form["id"],
+        form_slug=form["slug"],
+        line=voice["line"],
+        line_number=voice["line_number"],
+        interaction=voice["interaction"],
+        callback=voice["callback"],
     )
+
+
+def web_form(slug: str, **fields: Any) -> dict[str, Any]:
+    email = {"name": "email", "type": "email", "label": {"en": "Email"}}
+    return {"slug": slug, "title": {"en": "Form"}, "definition": {"fields": [email]}, **fields}
 
 
 BodyFor = Callable[[World, World], dict[str, Any]]
@@ -191,6 +216,11 @@ ADDRESSED_BODIES: dict[tuple[str, str], BodyFor] = {
     ("POST", f"{API}/agents/{{user_id}}/pull"): lambda a, b: {},
     ("PATCH", f"{API}/sla/calendars/{{calendar_id}}"): lambda a, b: {"name": "Hijacked"},
     ("PATCH", f"{API}/sla/policies/{{policy_id}}"): lambda a, b: {"active": False},
+    ("PATCH", f"{API}/forms/{{form_id}}"): lambda a, b: {"active": False},
+    ("PATCH", f"{API}/voice/lines/{{line_id}}"): lambda a, b: {"active": False},
+    ("POST", f"{API}/interactions/{{interaction_id}}/disposition"): lambda a, b: {
+        "disposition": "stolen"
+    },
 }
 
 # Create operations: bodies that reference A's objects (refused) and bodies that reuse A's
@@ -256,6 +286,29 @@ CREATE_CASES: dict[tuple[str, str], list[tuple[BodyFor, set[int]]]] = {
         ),
         (lambda a, b: {"name": "H", "code": a.org_unit_code, "kind": "headquarters"}, {201}),
     ],
+    ("POST", f"{API}/forms"): [
+        (lambda a, b: web_form(unique("f"), queue_id=a.queue), {422}),
+        (lambda a, b: web_form(a.form_slug), {201}),
+    ],
+    ("PUT", f"{API}/voice/account"): [
+        (lambda a, b: {"account_sid": "ACb", "auth_token": "b-token-1234"}, {200}),
+    ],
+    ("POST", f"{API}/voice/lines"): [
+        (lambda a, b: {"number": "+861008610010", "default_queue_id": a.queue}, {422}),
+        (
+            lambda a, b: {
+                "number": "+861008610011",
+                "ivr": {"start": "q", "nodes": {"q": {"type": "queue", "queue_id": a.queue}}},
+            },
+            {422},
+        ),
+        (lambda a, b: {"number": a.line_number}, {409}),  # B's own line has that number
+        (lambda a, b: {"number": "+861008610012"}, {201}),
+    ],
+    ("POST", f"{API}/callbacks"): [
+        (lambda a, b: {"number": "+8613900139000", "conversation_id": a.conversation}, {422}),
+        (lambda a, b: {"number": "+8613900139001", "contact_id": a.contact}, {422}),
+    ],
 }
 
 # Extra lookups on list operations that could find A's objects by value rather than id.
@@ -297,6 +350,11 @@ def snapshot(api: httpx.Client, a: World) -> dict[str, Any]:
         f"{API}/sla/calendars/{a.calendar}",
         f"{API}/sla/policies/{a.policy}",
         f"{API}/routing-policy",
+        f"{API}/forms/{a.form}",
+        f"{API}/voice/account",
+        f"{API}/voice/lines/{a.line}",
+        f"{API}/interactions/{a.interaction}",
+        f"{API}/callbacks/{a.callback}",
     ]
     seen = {}
     for path in paths:
