@@ -17,7 +17,11 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core.clock import utcnow
-from core.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from core.errors import (
+    ConflictError,
+    NotFoundError,
+    reject_unknown_fields,
+)
 from core.events import record_event
 from core.identities import normalize_identity
 from core.lookup import get_by_id
@@ -100,11 +104,7 @@ def find_by_identity(session: Session, *, kind: IdentityKind, value: str) -> Con
 def update_contact(
     session: Session, *, contact_id: uuid.UUID, changes: Mapping[str, Any]
 ) -> Contact:
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise InvalidInputError(
-            "unknown fields", [FieldProblem(f, "cannot be changed") for f in sorted(unknown)]
-        )
+    reject_unknown_fields(changes, UPDATABLE_FIELDS)
     contact = get_contact(session, contact_id=contact_id)
     tier_changed = "value_tier" in changes and changes["value_tier"] != contact.value_tier
     for field_name, value in changes.items():

@@ -15,7 +15,7 @@ from core.clock import utcnow
 from core.contacts import get_contact
 from core.conversation_queries import get_conversation
 from core.conversations import open_conversation
-from core.errors import ConflictError, FieldProblem, InvalidInputError
+from core.errors import ConflictError, FieldProblem, InvalidInputError, reject_unknown_fields
 from core.events import record_event
 from core.lookup import get_referenced
 from core.models.channel import Channel
@@ -102,11 +102,7 @@ def update_conversation(
     none, or the assignee removed (the conversation goes back to waiting in its queue).
     Resolving over open work orders needs ``override_reason``.
     """
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise InvalidInputError(
-            "unknown fields", [FieldProblem(f, "cannot be changed") for f in sorted(unknown)]
-        )
+    reject_unknown_fields(changes, UPDATABLE_FIELDS)
     conversation = get_conversation(session, conversation_id=conversation_id)
     if conversation.status is ConversationStatus.CLOSED:
         raise ConflictError("closed conversations cannot change; open a new one")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 
@@ -43,6 +44,15 @@ class InvalidInputError(DomainError):
     def __init__(self, detail: str, problems: list[FieldProblem] | None = None) -> None:
         super().__init__(detail)
         self.problems: list[FieldProblem] = problems or []
+
+
+def reject_unknown_fields(
+    given: Iterable[str], allowed: Collection[str], *, problem: str = "cannot be changed"
+) -> None:
+    """InvalidInputError naming every field of ``given`` not in ``allowed`` (sorted), if any."""
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise InvalidInputError("unknown fields", [FieldProblem(f, problem) for f in unknown])
 
 
 class AuthenticationError(DomainError):

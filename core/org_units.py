@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from core.errors import ConflictError, FieldProblem, InvalidInputError
+from core.errors import ConflictError, FieldProblem, InvalidInputError, reject_unknown_fields
 from core.lookup import get_by_id, get_referenced
 from core.models.org_unit import PARENT_KIND, OrgUnit, OrgUnitKind
 from core.models.queue import Queue
@@ -72,11 +72,7 @@ def update_org_unit(
     session: Session, *, org_unit_id: uuid.UUID, changes: Mapping[str, Any]
 ) -> OrgUnit:
     """Rename, recode or move a unit; its kind changes only while no child depends on it."""
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise InvalidInputError(
-            "unknown fields", [FieldProblem(f, "cannot be changed") for f in sorted(unknown)]
-        )
+    reject_unknown_fields(changes, UPDATABLE_FIELDS)
     unit = get_org_unit(session, org_unit_id=org_unit_id)
     kind = OrgUnitKind(changes.get("kind", unit.kind))
     parent_id = changes.get("parent_id", unit.parent_id)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from core.errors import ConflictError, FieldProblem, InvalidInputError
+from core.errors import ConflictError, FieldProblem, InvalidInputError, reject_unknown_fields
 from core.lookup import get_by_id, get_referenced
 from core.models.business_calendar import BusinessCalendarRecord
 from core.models.channel import Channel
@@ -102,11 +102,7 @@ def create_queue(
 
 def update_queue(session: Session, *, queue_id: uuid.UUID, changes: Mapping[str, Any]) -> Queue:
     """Change some of a queue's settings; the same checks as on creation apply."""
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise InvalidInputError(
-            "unknown fields", [FieldProblem(f, "cannot be changed") for f in sorted(unknown)]
-        )
+    reject_unknown_fields(changes, UPDATABLE_FIELDS)
     queue = get_queue(session, queue_id=queue_id)
     values = dict(changes)
     if "name" in values and values["name"] != queue.name:

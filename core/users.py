@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from core.errors import ConflictError, FieldProblem, InvalidInputError
+from core.errors import ConflictError, FieldProblem, InvalidInputError, reject_unknown_fields
 from core.lookup import get_by_id
 from core.models.conversation import Conversation
 from core.models.event import ConversationEvent
@@ -117,11 +117,7 @@ def create_user(
 
 def update_user(session: Session, *, user_id: uuid.UUID, changes: Mapping[str, Any]) -> User:
     """Change some of a user's fields; ``skills`` replaces the whole set."""
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise InvalidInputError(
-            "unknown fields", [FieldProblem(f, "cannot be changed") for f in sorted(unknown)]
-        )
+    reject_unknown_fields(changes, UPDATABLE_FIELDS)
     user = get_user(session, user_id=user_id)
     values = dict(changes)
     if "email" in values:

@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core import statements as st
-from core.errors import ConflictError, FieldProblem, InvalidInputError, NotFoundError
+from core.errors import (
+    ConflictError,
+    FieldProblem,
+    InvalidInputError,
+    NotFoundError,
+    reject_unknown_fields,
+)
 from core.lookup import get_by_id, get_referenced
 from core.models.business_calendar import BusinessCalendarRecord
 from core.models.interaction import Interaction
@@ -152,11 +158,7 @@ def update_line(
     ivr_queues: Mapping[str, uuid.UUID],
 ) -> VoiceLine:
     """Change some fields of a line (no commit); checked as ``create_line`` checks."""
-    unknown = set(changes) - LINE_FIELDS
-    if unknown:
-        raise InvalidInputError(
-            "unknown fields", [FieldProblem(f, "cannot be changed") for f in sorted(unknown)]
-        )
+    reject_unknown_fields(changes, LINE_FIELDS)
     line = get_line(session, line_id=line_id)
     for name, value in _checked(session, changes, ivr_queues, line_id=line_id).items():
         setattr(line, name, value)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from core.errors import ConflictError, FieldProblem, InvalidInputError
+from core.errors import ConflictError, FieldProblem, InvalidInputError, reject_unknown_fields
 from core.lookup import get_by_id, get_referenced
 from core.models.queue import Queue
 from core.models.tenant import Tenant
@@ -101,11 +101,7 @@ def create_form(
 
     ``settings`` are the other WebForm columns (category, queue_id, allowed_origins, limits...).
     """
-    unknown = set(settings) - UPDATABLE_FIELDS
-    if unknown:
-        raise InvalidInputError(
-            "unknown fields", [FieldProblem(f, "not a form setting") for f in sorted(unknown)]
-        )
+    reject_unknown_fields(settings, UPDATABLE_FIELDS, problem="not a form setting")
     values = _checked(session, {"slug": slug, "title": title, "definition": definition, **settings})
     _check_slug_free(session, slug=values["slug"])
     form = WebForm(**values)
@@ -116,11 +112,7 @@ def create_form(
 
 def update_form(session: Session, *, form_id: uuid.UUID, changes: Mapping[str, Any]) -> WebForm:
     """Change some of a form's settings; the same checks as on creation apply."""
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise InvalidInputError(
-            "unknown fields", [FieldProblem(f, "cannot be changed") for f in sorted(unknown)]
-        )
+    reject_unknown_fields(changes, UPDATABLE_FIELDS)
     form = get_form(session, form_id=form_id)
     values = _checked(session, changes)
     if "slug" in values and values["slug"] != form.slug:

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from core.errors import FieldProblem, InvalidInputError
+from core.errors import FieldProblem, InvalidInputError, reject_unknown_fields
 from core.models.agent_status import AgentStatus, capacity_column
 from core.models.channel import Channel
 from core.models.contact import ValueTier
@@ -53,11 +53,7 @@ def update_policy(session: Session, *, changes: Mapping[str, Any]) -> RoutingPol
     InvalidInputError for unknown fields, unknown tier/priority/channel keys or values out of
     range; the policy row is created on first change.
     """
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise InvalidInputError(
-            "unknown fields", [FieldProblem(f, "cannot be changed") for f in sorted(unknown)]
-        )
+    reject_unknown_fields(changes, UPDATABLE_FIELDS)
     _check(changes)
     policy = session.execute(sa.select(RoutingPolicy)).scalar_one_or_none()
     if policy is None:

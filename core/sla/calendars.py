@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from core.errors import ConflictError, FieldProblem, InvalidInputError
+from core.errors import ConflictError, FieldProblem, InvalidInputError, reject_unknown_fields
 from core.lookup import get_by_id
 from core.models.business_calendar import BusinessCalendarRecord
 from core.models.queue import Queue
@@ -68,11 +68,7 @@ def update_calendar(
     session: Session, *, calendar_id: uuid.UUID, changes: Mapping[str, Any]
 ) -> BusinessCalendarRecord:
     """Change some fields; the whole calendar is validated again as it will be stored."""
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise InvalidInputError(
-            "unknown fields", [FieldProblem(f, "cannot be changed") for f in sorted(unknown)]
-        )
+    reject_unknown_fields(changes, UPDATABLE_FIELDS)
     record = get_calendar(session, calendar_id=calendar_id)
     if "name" in changes and changes["name"] != record.name:
         _check_name_free(session, name=changes["name"])
