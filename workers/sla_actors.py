@@ -16,17 +16,14 @@ import sqlalchemy as sa
 import structlog
 from sqlmodel import col
 
-from channels.registry import adapter_for
 from core import outbox
 from core.db import get_database
-from core.models.channel import Channel
-from core.models.contact import IdentityKind
 from core.models.tenant import Tenant
-from core.outbound import DeliveryError, OutboundMessage
 from core.sla import notify
 from core.sla.prediction import run_breach_prediction
 from core.sla.sweep import run_sla_sweep
 from workers.actor_spec import ActorSpec
+from workers.notices import mail_notice
 from workers.periodic import PeriodicTask
 
 log = structlog.get_logger(__name__)
@@ -40,7 +37,19 @@ def notify_lead(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:
         if outbox.already_done(session, job):
             return
         notice = notify.breach_notice(session, payload)
-    mailed = {email: _mail(job, tenant, notice, email) for _, email in notice.recipients}
+    mailed = {
+        email: mail_notice(
+            job,
+            tenant,
+            recipient=email,
+            subject=notice.subject,
+            text=notice.text,
+            kind="sla_breach_notice",
+            conversation_id=notice.conversation_id,
+            conversation_number=notice.conversation_number,
+        )
+        for _, email in notice.recipients
+    }
     with database.tenant_unit(tenant) as session:
         if outbox.already_done(session, job):  # a twin delivery finished first
             return
@@ -62,33 +71,6 @@ def notify_lead(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:
         }
         outbox.record_done(session, job_id=job, actor=notify.NOTIFY_LEAD_ACTOR, result=result)
     log.info("sla.lead_notified", conversation_id=payload["conversation_id"], recipients=mailed)
-
-
-def _mail(job: uuid.UUID, tenant: uuid.UUID, notice: notify.BreachNotice, email: str) -> str:
-    """The outcome for one lead: "sent", or why not; transient failures raise for a retry."""
-    try:
-        adapter = adapter_for(Channel.EMAIL)
-    except KeyError:
-        return "not sent: no email adapter in this process"
-    message = OutboundMessage(
-        tenant_id=tenant,
-        message_id=uuid.uuid5(job, email),  # stable across retries: the adapters' idempotency key
-        conversation_id=notice.conversation_id,
-        conversation_number=notice.conversation_number,
-        channel=Channel.EMAIL,
-        recipient_kind=IdentityKind.EMAIL,
-        recipient=email,
-        subject=notice.subject,
-        text=notice.text,
-        metadata={"kind": "sla_breach_notice"},
-    )
-    try:
-        adapter.send(message)
-    except DeliveryError as exc:
-        if not exc.permanent:
-            raise
-        return f"not sent: {exc}"
-    return "sent"
 
 
 def post_breach_webhook(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:

@@ -43,12 +43,17 @@ def compose_reply(
     """The reply as an EmailMessage (modern API); ``automatic`` marks it per RFC 3834.
 
     Automatic mail (acknowledgements) carries ``Auto-Submitted: auto-replied`` so that other
-    robots do not answer it, which is how mail loops start.
+    robots do not answer it, which is how mail loops start. A notice to staff (an SLA breach,
+    a public-opinion alert: ``metadata["notice"]``) is no reply: its subject stands as given,
+    without a conversation token, and it is ``Auto-Submitted: auto-generated``.
     """
+    notice = bool(outbound.metadata.get("notice"))
     message = EmailMessage(policy=SMTP)
     message["From"] = formataddr((from_name, from_address)) if from_name else from_address
     message["To"] = outbound.recipient
-    message["Subject"] = reply_subject(outbound.subject, outbound.conversation_number)
+    message["Subject"] = (
+        outbound.subject if notice else reply_subject(outbound.subject, outbound.conversation_number)
+    )
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id_for(outbound.message_id, from_address)
     if outbound.in_reply_to:
@@ -58,7 +63,9 @@ def compose_reply(
         references.append(outbound.in_reply_to)
     if references:
         message["References"] = " ".join(references)
-    if automatic:
+    if notice:
+        message["Auto-Submitted"] = "auto-generated"
+    elif automatic:
         message["Auto-Submitted"] = "auto-replied"
     message.set_content(outbound.text or "", charset="utf-8")
     if outbound.html:

@@ -9,24 +9,17 @@ Webhooks are configured per tenant slug in ``SLA_WEBHOOKS`` (JSON:
 ``{"acme": {"url": "https://...", "secret": "..."}}``). The schema has no tenant column for
 them yet, so they live in the environment until one is added.
 
-Signature: ``X-Switchboard-Signature: sha256=<hex>``, the HMAC-SHA256 with the tenant's secret
-of ``"<X-Switchboard-Timestamp>.<body>"``; receivers recompute it and reject old timestamps.
+The POST is signed as core.webhooks describes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import time
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
-from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -36,18 +29,33 @@ from core.db import session_tenant
 from core.models.queue import Queue
 from core.models.tenant import Tenant
 from core.models.user import Role, User
+from core.webhooks import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WebhookError,
+    WebhookTarget,
+    post_webhook,
+    signature,
+)
+
+__all__ = [
+    "DELIVERY_HEADER",
+    "NOTIFY_LEAD_ACTOR",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "WEBHOOK_ACTOR",
+    "BreachNotice",
+    "WebhookError",
+    "WebhookTarget",
+    "breach_notice",
+    "post_webhook",
+    "signature",
+    "webhook_for",
+]
 
 NOTIFY_LEAD_ACTOR = "sla_notify_lead"
 WEBHOOK_ACTOR = "sla_breach_webhook"
-WEBHOOK_TIMEOUT_SECONDS = 10.0
-SIGNATURE_HEADER = "X-Switchboard-Signature"
-TIMESTAMP_HEADER = "X-Switchboard-Timestamp"
-DELIVERY_HEADER = "X-Switchboard-Delivery"
-
-
-class WebhookTarget(BaseModel):
-    url: str
-    secret: str
 
 
 class WebhookSettings(BaseSettings):
@@ -61,14 +69,6 @@ class WebhookSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def webhook_settings() -> WebhookSettings:
     return WebhookSettings()
-
-
-class WebhookError(Exception):
-    """The endpoint did not take the POST; ``permanent`` for answers a retry cannot change."""
-
-    def __init__(self, reason: str, *, permanent: bool) -> None:
-        super().__init__(reason)
-        self.permanent = permanent
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,34 +125,3 @@ def breach_notice(session: Session, payload: dict[str, Any]) -> BreachNotice:
 
 def webhook_for(tenant_slug: str) -> WebhookTarget | None:
     return webhook_settings().webhooks.get(tenant_slug)
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """``sha256=<hex>`` of ``"<timestamp>.<body>"`` under the tenant's secret."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return f"sha256={digest.hexdigest()}"
-
-
-def post_webhook(target: WebhookTarget, payload: dict[str, Any], *, delivery_id: str) -> int:
-    """POST the payload as signed JSON; the status code, or WebhookError.
-
-    Connection trouble, timeouts, 408, 429 and 5xx are transient; other 4xx are permanent.
-    """
-    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-    timestamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/json",
-        TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: signature(target.secret, timestamp, body),
-        DELIVERY_HEADER: delivery_id,
-    }
-    try:
-        response = httpx.post(
-            target.url, content=body, headers=headers, timeout=WEBHOOK_TIMEOUT_SECONDS
-        )
-    except httpx.HTTPError as exc:
-        raise WebhookError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
-    if response.is_success:
-        return response.status_code
-    transient = response.status_code in (408, 429) or response.status_code >= 500
-    raise WebhookError(f"HTTP {response.status_code}", permanent=not transient)

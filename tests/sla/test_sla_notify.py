@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,44 +21,14 @@ from core.sla import notify
 from core.sla.sweep import run_sla_sweep
 from tests.conftest import TenantHandle
 from tests.sla.factories import conversation, org_tree, policy
+from tests.webhook_receiver import WebhookReceiver, receiving
 from workers import sla_actors
-
-
-class WebhookReceiver(ThreadingHTTPServer):
-    """A real HTTP endpoint on loopback that answers with the statuses it is given, in turn."""
-
-    def __init__(self, statuses: list[int]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.statuses = statuses
-        self.received: list[tuple[dict[str, str], bytes]] = []
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}/hooks/sla"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: WebhookReceiver
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append((dict(self.headers), body))
-        self.send_response(self.server.statuses.pop(0) if self.server.statuses else 204)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
 
 
 @pytest.fixture
 def receiver() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver(statuses=[503])  # the first attempt fails, as endpoints do
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with receiving(statuses=[503]) as server:  # the first attempt fails, as endpoints do
+        yield server
 
 
 @pytest.fixture
