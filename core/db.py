@@ -177,3 +177,15 @@ def use_database(database: Database | None) -> None:
     """Install a database as the process's (tests, the CLI after parsing options)."""
     global _database
     _database = database
+
+
+def defer_commit_flush(session: OrmSession) -> None:
+    """Let this transaction's commit return before its log record is on disk (PostgreSQL).
+
+    For writes that a later synchronous commit in the same flow makes durable anyway
+    (PostgreSQL flushes its log in order), or that can be redone: a raw record stored before
+    its ingest, derived figures a sweep recomputes. Nothing may be acknowledged to a sender on
+    the strength of such a commit alone. No effect on SQLite.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))

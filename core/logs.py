@@ -7,6 +7,9 @@ import sys
 
 import structlog
 
+# Client libraries that log request headers (bearer tokens) or full URLs at DEBUG.
+SECRET_LEAKING_LOGGERS = ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "httpx", "httpcore")
+
 
 def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
     """Route structlog and stdlib logging through one renderer, filtered by level."""
@@ -36,3 +39,5 @@ def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
     logging.basicConfig(
         level=numeric_level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
     )
+    for name in SECRET_LEAKING_LOGGERS:  # never below INFO, whatever the process level
+        logging.getLogger(name).setLevel(max(numeric_level, logging.INFO))

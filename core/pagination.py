@@ -53,3 +53,29 @@ def paginate(
     items = list(rows[:limit])
     next_cursor = encode_cursor(items[-1].id) if len(rows) > limit else None
     return Page(items=items, next_cursor=next_cursor)
+
+
+def paginate_by_time(
+    session: Session,
+    query: sa.Select[Any],
+    model: Any,
+    time_column: Any,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[Any]:
+    """Latest ``time_column`` first (ties by id), with core's cursors: a cursor names the last
+    row seen, and the next page starts after that row's time as it is now."""
+    id_column = model.id
+    if cursor:
+        last_id = decode_cursor(cursor)
+        last_time = session.execute(
+            sa.select(time_column).where(id_column == last_id)
+        ).scalar_one_or_none()
+        if last_time is None:
+            raise InvalidInputError("invalid cursor", [FieldProblem("cursor", "not a cursor")])
+        query = query.where(
+            sa.or_(time_column < last_time, sa.and_(time_column == last_time, id_column < last_id))
+        )
+    ordered = query.order_by(time_column.desc())
+    return paginate(session, ordered, id_column, limit=limit, cursor=None)

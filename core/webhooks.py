@@ -3,6 +3,8 @@
 Signature: ``X-Switchboard-Signature: sha256=<hex>``, the HMAC-SHA256 with the receiver's
 secret of ``"<X-Switchboard-Timestamp>.<body>"``; receivers recompute it and reject old
 timestamps. ``X-Switchboard-Delivery`` is stable across retries, so receivers can dedupe.
+The same scheme signs what others send us (the listening vendors' webhook) and what we send
+them back, so an integrator implements it once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ WEBHOOK_TIMEOUT_SECONDS = 10.0
 SIGNATURE_HEADER = "X-Switchboard-Signature"
 TIMESTAMP_HEADER = "X-Switchboard-Timestamp"
 DELIVERY_HEADER = "X-Switchboard-Delivery"
+TOLERANCE_SECONDS = 300  # how far a receiver lets a timestamp stray (replays, skewed clocks)
 
 
 class WebhookTarget(BaseModel):
@@ -41,17 +44,54 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest.hexdigest()}"
 
 
+def signed_headers(secret: str, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:
+    """The timestamp and signature headers for ``body``, signed now (or at ``timestamp``)."""
+    moment = str(int(time.time()) if timestamp is None else timestamp)
+    return {TIMESTAMP_HEADER: moment, SIGNATURE_HEADER: signature(secret, moment, body)}
+
+
+def check_signature(
+    secret: str | None,
+    body: bytes,
+    *,
+    timestamp: str | None,
+    signatures: str | None,
+    now: float | None = None,
+    tolerance: int = TOLERANCE_SECONDS,
+) -> str | None:
+    """Why a signed request fails, in a word (``unconfigured``, ``missing``, ``malformed``,
+    ``stale``, ``mismatch``), or None when it is good. The receiving side of this scheme: for
+    webhooks that others send us. ``signatures`` may hold several comma-separated values
+    (senders rotating secrets); one matching is enough. Constant-time comparison."""
+    if not secret:
+        return "unconfigured"
+    if not timestamp or not signatures:
+        return "missing"
+    try:
+        moment = int(timestamp.strip())
+    except ValueError:
+        return "malformed"
+    given = [part.strip().lower() for part in signatures.split(",") if part.strip()]
+    if not given or not all(part.startswith("sha256=") for part in given):
+        return "malformed"
+    if abs((time.time() if now is None else now) - moment) > tolerance:
+        return "stale"
+    expected = signature(secret, str(moment), body).encode()
+    matched = False
+    for part in given:
+        matched |= hmac.compare_digest(expected, part.encode())
+    return None if matched else "mismatch"
+
+
 def post_webhook(target: WebhookTarget, payload: dict[str, Any], *, delivery_id: str) -> int:
     """POST the payload as signed JSON; the status code, or WebhookError.
 
     Connection trouble, timeouts, 408, 429 and 5xx are transient; other 4xx are permanent.
     """
     body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-    timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json",
-        TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: signature(target.secret, timestamp, body),
+        **signed_headers(target.secret, body),
         DELIVERY_HEADER: delivery_id,
     }
     try:

@@ -20,6 +20,7 @@ from channels.defaults import register_default_adapters
 from channels.email.imap_poller import ImapPollers, deliver_to_inbound
 from channels.email.register import register_email_adapter
 from channels.email.smtp_listener import SmtpListener
+from channels.social.adapter import register_social_adapter
 from core.db import Database, use_database
 from core.settings import Settings
 from core.storage import LocalFolderStore
@@ -44,6 +45,7 @@ def run_server(
     """Serve until interrupted; workers and relay start before and stop after the server."""
     use_database(database)
     register_email_adapter(settings.var_dir / "outbound")
+    register_social_adapter()
     register_default_adapters(settings.var_dir / "outbound")
     store = LocalFolderStore(settings.blob_dir)
     broker = setup_broker(settings.broker_url)

@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from core.db import Database, use_database
 from core.models.outbox import OutboxJob
-from workers import routing_actors, sla_actors, voice_actors
+from workers import routing_actors, sla_actors, social_actors, voice_actors
 from workers.broker import make_broker
 from workers.periodic import Scheduler
 from workers.relay import OutboxRelay
@@ -51,7 +51,12 @@ class EmbeddedWorkers:
             database, self.broker, batch_size=relay_batch_size, poll_seconds=relay_poll_seconds
         )
         tasks = (
-            (*routing_actors.PERIODIC, *sla_actors.PERIODIC, *voice_actors.PERIODIC)
+            (
+                *routing_actors.PERIODIC,
+                *sla_actors.PERIODIC,
+                *voice_actors.PERIODIC,
+                *social_actors.PERIODIC,
+            )
             if periodic
             else ()
         )

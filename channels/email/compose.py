@@ -52,7 +52,9 @@ def compose_reply(
     message["From"] = formataddr((from_name, from_address)) if from_name else from_address
     message["To"] = outbound.recipient
     message["Subject"] = (
-        outbound.subject if notice else reply_subject(outbound.subject, outbound.conversation_number)
+        outbound.subject
+        if notice
+        else reply_subject(outbound.subject, outbound.conversation_number)
     )
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id_for(outbound.message_id, from_address)

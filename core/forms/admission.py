@@ -18,13 +18,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 import structlog
-from sqlalchemy.orm import Session
 
 from core import statements as st
 from core.clock import utcnow
-from core.db import Database
+from core.db import Database, defer_commit_flush
 from core.forms import statements as fs
 from core.forms.references import Reference, reference_of_message
 from core.ids import new_id
@@ -108,8 +106,8 @@ def admit(
             retry_after = _seconds_until(oldest + limits.window if oldest else now, now)
         elif rejection is not None:
             state = InboundState.REJECTED
-        if state is InboundState.RECEIVED:
-            _defer_flush(session)
+        if state is InboundState.RECEIVED:  # the ingest commit that follows makes it durable;
+            defer_commit_flush(session)  # records in a final state keep a synchronous commit
         st.insert_row(
             session,
             fs.INSERT_RECORD,
@@ -141,15 +139,6 @@ def admit(
         else None
     )
     return Admission(record_id, state, reason, retry_after, twin, known, bool(activity.has_mailbox))
-
-
-def _defer_flush(session: Session) -> None:
-    """A received record need not wait for its own disk flush: the ingest transaction that
-    follows commits synchronously, and PostgreSQL's log is flushed in order, so that commit
-    makes this record durable too. Should the process die in between, the submitter has had
-    no answer and submits again. Records in a final state keep their synchronous commit."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def over_limit(database: Database, raw: RawSubmission, *, limits: Limits) -> bool:

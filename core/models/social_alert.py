@@ -44,7 +44,7 @@ class SocialAlert(TenantOwned, table=True):
 
     __tablename__ = "social_alert"
     __table_args__ = (
-        tenant_fk("monitor_id", "monitor", ondelete="SET NULL"),
+        tenant_fk("monitor_id", "monitor"),  # deleting a monitor detaches its alerts first
         tenant_fk("owner_id", "user"),
         tenant_fk("incident_id", "incident"),
         sa.Index(

@@ -24,10 +24,11 @@ from core.clock import utcnow
 from core.errors import ConflictError, FieldProblem, InvalidInputError, reject_unknown_fields
 from core.lookup import get_by_id, get_referenced
 from core.models.queue import Queue
-from core.models.social import Monitor, SocialNetwork
+from core.models.social import Monitor, SocialNetwork, VolumeBucket
 from core.models.social_alert import SocialAlert
 from core.monitors.rules import Rule, parse_rule
 from core.pagination import Page, paginate
+from core.social import volume
 from core.social.monitor_set import watch_rule
 
 MAX_WATCH_TERMS = 50
@@ -118,8 +119,11 @@ def update_monitor(
 
 
 def delete_monitor(session: Session, *, monitor_id: uuid.UUID) -> None:
-    """Delete a monitor and its hits; its alerts stay, no longer pointing at it."""
+    """Delete a monitor, its hits and its volumes; its alerts stay, no longer pointing at it."""
     monitor = get_monitor(session, monitor_id=monitor_id)
+    session.execute(
+        sa.delete(VolumeBucket).where(col(VolumeBucket.series) == volume.monitor_series(monitor_id))
+    )
     session.execute(
         sa.update(SocialAlert)
         .where(col(SocialAlert.monitor_id) == monitor_id)

@@ -145,7 +145,7 @@ def upgrade() -> None:
     sa.Column('notes', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('incident_id', sa.Uuid(), nullable=True),
     sa.ForeignKeyConstraint(['tenant_id', 'incident_id'], ['incident.tenant_id', 'incident.id'], ),
-    sa.ForeignKeyConstraint(['tenant_id', 'monitor_id'], ['monitor.tenant_id', 'monitor.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id', 'monitor_id'], ['monitor.tenant_id', 'monitor.id'], ),
     sa.ForeignKeyConstraint(['tenant_id', 'owner_id'], ['user.tenant_id', 'user.id'], ),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], ),
     sa.PrimaryKeyConstraint('tenant_id', 'id')

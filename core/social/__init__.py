@@ -1,0 +1,1 @@
+"""Social media and public opinion: posts in, monitors, sentiment, alerts, incidents."""
