@@ -24,12 +24,15 @@ from api.auth import (
     provide_principal,
 )
 from api.controllers.agents import AgentController
+from api.controllers.alerts import AlertController
 from api.controllers.contacts import ContactController
 from api.controllers.conversations import ConversationController
 from api.controllers.email_inbound import receive_raw_email
 from api.controllers.form_pages import embed_script, form_page, form_post, form_preflight
 from api.controllers.forms import FormController
 from api.controllers.handoffs import HandoffController
+from api.controllers.incidents import IncidentController
+from api.controllers.monitors import MonitorController
 from api.controllers.org_units import OrgUnitController
 from api.controllers.queues import QueueController
 from api.controllers.routing import (
@@ -38,6 +41,9 @@ from api.controllers.routing import (
     RoutingPolicyController,
 )
 from api.controllers.sla import SlaController
+from api.controllers.social_accounts import SocialAccountController
+from api.controllers.social_posts import SocialPostController
+from api.controllers.social_webhooks import receive_social_webhook, social_webhook_verification
 from api.controllers.system import database_check, docs, health
 from api.controllers.users import UserController
 from api.controllers.voice import (
@@ -99,6 +105,11 @@ def create_app(
             VoiceLineController,
             InteractionController,
             CallbackController,
+            SocialAccountController,
+            SocialPostController,
+            MonitorController,
+            AlertController,
+            IncidentController,
         ],
         middleware=[DefineMiddleware(ApiKeyAuthenticationMiddleware)],
         dependencies={
@@ -121,6 +132,8 @@ def create_app(
             docs,
             receive_raw_email,
             voice_webhook,
+            social_webhook_verification,
+            receive_social_webhook,
             form_preflight,  # before the page's GET/POST, or Litestar adds its own OPTIONS
             form_page,
             form_post,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -56,3 +59,21 @@ def scratch_database(backend: str) -> Iterator[Database]:
 def emit(figures: dict[str, Any]) -> None:
     """The last line of every benchmark: one JSON object with the issue's keys."""
     print(json.dumps(figures, sort_keys=True), flush=True)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(base_url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("the server did not come up")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import socket
 import statistics
 import time
 import uuid
@@ -36,7 +35,7 @@ from rich.console import Console
 from twilio.request_validator import RequestValidator
 
 from api.app import create_app
-from benchmarks._support import emit, scratch_database
+from benchmarks._support import emit, free_port, scratch_database, wait_until_up
 from channels.phone.demo import install_demo_voice
 from channels.webform.default_forms import install_default_forms
 from core import tenants
@@ -56,12 +55,6 @@ class Target:
     line_number: str
     auth_token: str
     form_slug: str
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def serve(url: str, port: int) -> None:
@@ -319,18 +312,6 @@ def main() -> None:
             server.terminate()
             server.join(10)
     emit(figures)
-
-
-def wait_until_up(base_url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("the server did not come up")
 
 
 if __name__ == "__main__":

@@ -27,14 +27,18 @@ from core.errors import ConflictError
 from core.logs import configure_logging
 from core.seed import SeedPlan, seed_tenant
 from core.settings import Settings, get_settings
+from switchboard.monitor_cli import app as monitor_app
+from switchboard.sentiment_cli import app as sentiment_app
 
 app = typer.Typer(help="Switchboard: an omnichannel contact-center platform.", no_args_is_help=True)
 tenant_app = typer.Typer(help="Tenants and their API keys.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(email_app, name="email")
+app.add_typer(monitor_app, name="monitor")
+app.add_typer(sentiment_app, name="sentiment")
 console = Console(stderr=True, soft_wrap=True)
 
-BENCHMARKS = ("ingest", "email", "routing", "sla_sweep", "webhooks")
+BENCHMARKS = ("ingest", "email", "routing", "sla_sweep", "webhooks", "social")
 
 
 def _setup() -> tuple[Settings, Database]:
@@ -129,9 +133,15 @@ def demo(
 ) -> None:
     """Migrate, seed the demo tenant on first run, and serve everything on 127.0.0.1."""
     from channels.phone.demo import DEMO_AUTH_TOKEN
+    from core.seed.social import (
+        DEMO_META_APP_SECRET,
+        DEMO_META_VERIFY_TOKEN,
+        DEMO_VENDOR_SECRET,
+    )
     from switchboard.demo import (
         DEMO_MAILBOX,
         DEMO_SLUG,
+        demo_social_webhooks,
         prepare_demo_channels,
         prepare_demo_mailbox,
         prepare_demo_tenant,
@@ -149,6 +159,7 @@ def demo(
         )
     mailbox_token = prepare_demo_mailbox(database)
     hotline = prepare_demo_channels(database)
+    social_webhooks = demo_social_webhooks(database)
     base = f"http://{settings.host}:{settings.port}"
     smtp_address = (
         f"{settings.smtp_listen_host}:{settings.smtp_listen_port}"
@@ -167,6 +178,8 @@ def demo(
         "repair_form": f"{base}/forms/{DEMO_SLUG}/fault-repair",
         "contact_form": f"{base}/forms/{DEMO_SLUG}/contact-us",
         "feedback_form": f"{base}/forms/{DEMO_SLUG}/feedback",
+        "social_alerts": f"{base}/api/v1/alerts?status=open",
+        **{f"social_{network}": f"{base}{path}" for network, path in social_webhooks.items()},
     }
     credentials_path = settings.var_dir / "demo-credentials.json"
     write_credentials(
@@ -181,6 +194,9 @@ def demo(
             "smtp": smtp_address,
             "hotline": hotline,
             "voice_auth_token": DEMO_AUTH_TOKEN,
+            "social_vendor_secret": DEMO_VENDOR_SECRET,
+            "social_meta_app_secret": DEMO_META_APP_SECRET,
+            "social_meta_verify_token": DEMO_META_VERIFY_TOKEN,
         },
     )
 

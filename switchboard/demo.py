@@ -13,7 +13,7 @@ from channels.phone.demo import DEMO_NUMBER, install_demo_voice
 from channels.webform.default_forms import install_default_forms
 from core import api_keys, mailboxes, tenants
 from core.db import Database
-from core.models import Queue, VoiceLine
+from core.models import Queue, SocialAccount, SocialNetwork, Tenant, VoiceLine
 from core.seed import SeedPlan, seed_tenant
 from core.seed.staff import FRONT_PHONE, FRONT_WRITTEN
 
@@ -87,3 +87,22 @@ def prepare_demo_channels(database: Database) -> str:
         written = queue_ids[FRONT_WRITTEN]
         install_default_forms(session, queues={"general": written})
     return DEMO_NUMBER
+
+
+def demo_social_webhooks(database: Database) -> dict[str, str]:
+    """The demo's pushed social accounts: network → webhook path (the vendor feed, the page)."""
+    with database.system_session() as session:
+        tenant_id = session.execute(
+            sa.select(col(Tenant.id)).where(col(Tenant.slug) == DEMO_SLUG)
+        ).scalar_one()
+    with database.tenant_session(tenant_id) as session:
+        accounts = session.execute(
+            sa.select(col(SocialAccount.network), col(SocialAccount.id))
+            .where(col(SocialAccount.active).is_(True))
+            .order_by(col(SocialAccount.name))
+        ).all()
+    return {
+        network.value: f"/webhooks/social/{DEMO_SLUG}/{account_id}"
+        for network, account_id in accounts
+        if network in (SocialNetwork.WEBHOOK, SocialNetwork.FACEBOOK)
+    }

@@ -66,7 +66,8 @@ def test_seeded_tenant_matches_its_report_and_hangs_together(sqlite_db: Database
             ConversationEvent: result.events,
         }
         assert {m: count(m, tenant_id=result.tenant_id) for m in expected} == expected
-        assert result.contacts == SMALL.contacts
+        assert result.contacts == SMALL.contacts + result.social_authors
+        assert result.social_posts > 0 and result.social_authors > 0
         assert result.conversations > 0
         seq = conn.execute(sa.select(Tenant.conversation_seq).where(Tenant.id == result.tenant_id))
         assert seq.scalar_one() == result.conversations

@@ -38,3 +38,6 @@ class SeedResult:
     messages: int
     interactions: int
     events: int
+    social_posts: int = 0
+    social_alerts: int = 0
+    social_authors: int = 0  # people who posted about us, contacts too (among ``contacts``)

@@ -18,6 +18,7 @@ from core.seed.live import bring_to_life
 from core.seed.plan import Progress, SeedPlan, SeedResult
 from core.seed.rows import RowWriter, model_defaults
 from core.seed.run import LOCAL_TZ, SeedRun
+from core.seed.social import seed_social
 from core.seed.staff import seed_staff
 
 
@@ -60,4 +61,19 @@ def seed_tenant(
     counts["events"] += bring_to_life(
         db, tenant_id=rows.tenant_id, now=run.now, progress=run.progress
     )
+    social = seed_social(
+        db,
+        tenant_id=rows.tenant_id,
+        now=run.now,
+        days=plan.days,
+        seed=plan.seed,
+        progress=run.progress,
+    )
+    for name, added in social.added.items():
+        counts[name] += added
+    counts |= {
+        "social_posts": social.posts,
+        "social_alerts": social.alerts,
+        "social_authors": social.added["contacts"],
+    }
     return SeedResult(tenant_id=rows.tenant_id, **counts)

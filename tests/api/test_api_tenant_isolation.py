@@ -36,6 +36,7 @@ from tests.api.factories import (
 )
 from tests.channels.phone.voice_support import voice_objects
 from tests.conftest import TenantHandle
+from tests.social.factories import social_world
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 ADDRESSED = {403, 404}
@@ -72,6 +73,13 @@ class World:
     line_number: str
     interaction: str
     callback: str
+    account: str
+    account_name: str
+    monitor: str
+    monitor_name: str
+    post: str
+    alert: str
+    incident: str
 
     def ids(self) -> dict[str, str]:
         """Which object each id-like parameter name refers to."""
@@ -97,6 +105,11 @@ class World:
             "interaction_id": self.interaction,
             "callback_id": self.callback,
             "agent_id": self.user,
+            "account_id": self.account,
+            "monitor_id": self.monitor,
+            "post_id": self.post,
+            "alert_id": self.alert,
+            "incident_id": self.incident,
         }
 
 
@@ -145,6 +158,7 @@ def build_world(api: httpx.Client, database: Database, owner: TenantHandle) -> W
     )
     form = created(api.post(f"{API}/forms", json=web_form(unique("form"), queue_id=queue["id"])))
     voice = voice_objects(api, database, owner.id, queue["id"])
+    social = social_world(api, database, owner.id, queue["id"])
     return World(
         contact=contact["id"],
         second_contact=second["id"],
@@ -170,6 +184,13 @@ def build_world(api: httpx.Client, database: Database, owner: TenantHandle) -> W
         line_number=voice["line_number"],
         interaction=voice["interaction"],
         callback=voice["callback"],
+        account=social["account"],
+        account_name=social["account_name"],
+        monitor=social["monitor"],
+        monitor_name=social["monitor_name"],
+        post=social["post"],
+        alert=social["alert"],
+        incident=social["incident"],
     )
 
 
@@ -221,6 +242,20 @@ ADDRESSED_BODIES: dict[tuple[str, str], BodyFor] = {
     ("POST", f"{API}/interactions/{{interaction_id}}/disposition"): lambda a, b: {
         "disposition": "stolen"
     },
+    ("PATCH", f"{API}/social/accounts/{{account_id}}"): lambda a, b: {"active": False},
+    ("PATCH", f"{API}/monitors/{{monitor_id}}"): lambda a, b: {"active": False},
+    ("POST", f"{API}/alerts/{{alert_id}}/acknowledge"): lambda a, b: {"owner_id": b.user},
+    ("POST", f"{API}/alerts/{{alert_id}}/resolve"): lambda a, b: {"note": "steal"},
+    ("POST", f"{API}/alerts/{{alert_id}}/notes"): lambda a, b: {"text": "leak"},
+    ("PATCH", f"{API}/alerts/{{alert_id}}"): lambda a, b: {"owner_id": b.user},
+    ("PATCH", f"{API}/incidents/{{incident_id}}"): lambda a, b: {"summary": "Hijacked"},
+    ("POST", f"{API}/incidents/{{incident_id}}/links"): lambda a, b: {"post_ids": [b.post]},
+    ("POST", f"{API}/incidents/{{incident_id}}/statement"): lambda a, b: {
+        "text": "steal",
+        "account_ids": [b.account],
+    },
+    ("POST", f"{API}/incidents/{{incident_id}}/callbacks"): lambda a, b: {"reason": "steal"},
+    ("POST", f"{API}/incidents/{{incident_id}}/close"): lambda a, b: {"review": "steal"},
 }
 
 # Create operations: bodies that reference A's objects (refused) and bodies that reuse A's
@@ -309,6 +344,21 @@ CREATE_CASES: dict[tuple[str, str], list[tuple[BodyFor, set[int]]]] = {
         (lambda a, b: {"number": "+8613900139000", "conversation_id": a.conversation}, {422}),
         (lambda a, b: {"number": "+8613900139001", "contact_id": a.contact}, {422}),
     ],
+    ("POST", f"{API}/social/accounts"): [
+        (lambda a, b: {"network": "x", "name": unique("acct"), "queue_id": a.queue}, {422}),
+        (lambda a, b: {"network": "x", "name": a.account_name}, {201}),
+    ],
+    ("POST", f"{API}/monitors"): [
+        (lambda a, b: {"name": unique("m"), "rule": "northwind", "queue_id": a.queue}, {422}),
+        (lambda a, b: {"name": a.monitor_name, "rule": "northwind"}, {201}),
+    ],
+    ("POST", f"{API}/monitors/test"): [
+        (lambda a, b: {"rule": "northwind", "texts": ["northwind outage"]}, {200}),
+    ],
+    ("POST", f"{API}/incidents"): [
+        (lambda a, b: {"title": "Steal", "alert_ids": [a.alert]}, {422}),
+        (lambda a, b: {"title": "B's own"}, {201}),
+    ],
 }
 
 # Extra lookups on list operations that could find A's objects by value rather than id.
@@ -355,6 +405,11 @@ def snapshot(api: httpx.Client, a: World) -> dict[str, Any]:
         f"{API}/voice/lines/{a.line}",
         f"{API}/interactions/{a.interaction}",
         f"{API}/callbacks/{a.callback}",
+        f"{API}/social/accounts/{a.account}",
+        f"{API}/monitors/{a.monitor}",
+        f"{API}/social/posts/{a.post}",
+        f"{API}/alerts/{a.alert}",
+        f"{API}/incidents/{a.incident}",
     ]
     seen = {}
     for path in paths:
