@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import col
 
+from core import outbox
 from core.db import Database
 from core.models import (
     Contact,
@@ -26,6 +27,7 @@ from core.models import (
     Conversation,
     ConversationEvent,
     Message,
+    OutboxJob,
     Queue,
     User,
 )
@@ -42,9 +44,10 @@ from core.models.social_alert import (
 from core.seed.plan import Progress
 from core.seed.social_texts import MONITORS, PostText, PostWriter
 from core.seed.staff import SOCIAL_CARE
+from core.social.alerts import NOTIFY_ALERT_ACTOR
 from core.social.evaluation import evaluate_monitors
 from core.social.incoming import IncomingPost
-from core.social.intake import receive_posts, store_raw
+from core.social.intake import EVALUATE_ACTOR, receive_posts, store_raw
 
 DEMO_VENDOR_SECRET = "demo-vendor-secret"
 DEMO_META_VERIFY_TOKEN = "demo-verify-token"
@@ -153,6 +156,7 @@ def seed_social(
         )
         progress("social posts", min(done + BATCH, len(stream)), len(stream))
     alerts = _answer_the_past_storm(database, tenant_id, now=now)
+    _evaluate_on_start(database, tenant_id, monitor_ids=[m.id for m in monitors])
     after = _row_counts(database, tenant_id)
     added = {name: after[name] - before[name] for name in after}
     return SocialSeed(posts=len(stream), monitors=len(monitors), alerts=alerts, added=added)
@@ -244,6 +248,25 @@ def _post(
         shares=int(rng.paretovariate(1.5)) - 1,
         metrics={"source": "weibo"},
     )
+
+
+def _evaluate_on_start(
+    database: Database, tenant_id: uuid.UUID, *, monitor_ids: list[uuid.UUID]
+) -> None:
+    """The history's own evaluation jobs and the past storm's notices belong to their time:
+    drop them, and leave one evaluation for the demo's workers to raise today's storm with."""
+    with database.tenant_unit(tenant_id) as session:
+        session.execute(
+            sa.delete(OutboxJob).where(
+                col(OutboxJob.actor).in_([EVALUATE_ACTOR, NOTIFY_ALERT_ACTOR]),
+                col(OutboxJob.dispatched_at).is_(None),
+            )
+        )
+        outbox.enqueue(
+            session,
+            actor=EVALUATE_ACTOR,
+            payload={"monitors": {str(m): {"evidence": [], "flagged": []} for m in monitor_ids}},
+        )
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from core.social.alerts import AlertChange, Finding, apply_findings
 from core.social.baselines import WindowFigures, window_figures
 
 FLAGGED_LIMIT = 200
+EVIDENCE_FROM_SWEEP = 5
 
 
 def evaluate_monitors(
@@ -49,9 +51,13 @@ def evaluate_monitors(
     findings: list[Finding] = []
     for monitor in monitors:
         series = volume.monitor_series(monitor.id)
-        findings += _volume_findings(
+        found = _volume_findings(
             monitor, figures[series], evidence.get(monitor.id, ()), series, windows[monitor.id]
         )
+        if found and not found[0].evidence:  # the sweep: no batch to take evidence from
+            strongest = _strongest_posts(session, monitor.id, since=now - windows[monitor.id])
+            found = [replace(f, evidence=strongest) for f in found]
+        findings += found
         since = now - windows[monitor.id]
         findings += _flagged_findings(
             monitor, [h for h in flagged[monitor.id] if h.posted_at >= since]
@@ -170,6 +176,19 @@ def _volume_findings(
             )
         )
     return findings
+
+
+def _strongest_posts(
+    session: Session, monitor_id: uuid.UUID, *, since: datetime
+) -> tuple[uuid.UUID, ...]:
+    """The window's most negative posts, the most shared first among equals."""
+    rows = session.execute(
+        sa.select(col(MonitorHit.post_id))
+        .where(col(MonitorHit.monitor_id) == monitor_id, col(MonitorHit.posted_at) >= since)
+        .order_by(col(MonitorHit.sentiment_score), col(MonitorHit.shares).desc())
+        .limit(EVIDENCE_FROM_SWEEP)
+    ).scalars()
+    return tuple(rows)
 
 
 def _flagged_hits(

@@ -130,6 +130,7 @@ def test_a_storm_is_raised_once_and_grows(database: Database, tenant: TenantHand
     assert raised.status is AlertStatus.OPEN
     assert raised.figures["baseline"] == "seasonal"
     assert raised.figures["current"] >= 120
+    assert len(raised.evidence_post_ids) == 5, "no batch evidence: the window's worst posts"
 
     later = now + timedelta(minutes=4)
     _storm(database, tenant, later, 300)
