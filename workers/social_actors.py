@@ -15,7 +15,7 @@ from core.db import defer_commit_flush, get_database
 from core.lookup import get_by_id
 from core.models.social import SocialAccount
 from core.models.social_alert import Incident
-from core.social import incidents
+from core.social import escalation, incidents
 from core.social import notify as social_notify
 from core.social.alerts import NOTIFY_ALERT_ACTOR
 from core.social.evaluation import evaluate_batch, run_social_sweep
@@ -133,7 +133,42 @@ def publish_statement(job_id: str, tenant_id: str, payload: dict[str, Any]) -> N
     log.info("social.statement", incident_id=str(incident_id), account_id=str(account_id), **result)
 
 
+def notify_leadership(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:
+    """Mail executives, supervisors and admins that a major incident is open (D16)."""
+    job, tenant = uuid.UUID(job_id), uuid.UUID(tenant_id)
+    database = get_database()
+    with database.tenant_unit(tenant) as session:
+        if outbox.already_done(session, job):
+            return
+        notice = escalation.leadership_notice(
+            session, incident_id=uuid.UUID(payload["incident_id"])
+        )
+    mailed = {
+        email: mail_notice(
+            job, tenant, recipient=email, subject=notice.subject, text=notice.text, kind="incident"
+        )
+        for email in notice.recipients
+    }
+    with database.tenant_unit(tenant) as session:
+        if outbox.already_done(session, job):
+            return
+        result = {"subject": notice.subject, "recipients": mailed}
+        outbox.record_done(
+            session, job_id=job, actor=escalation.NOTIFY_LEADERSHIP_ACTOR, result=result
+        )
+    log.info("social.leadership_notified", incident_id=payload["incident_id"], recipients=mailed)
+
+
 ACTORS: tuple[ActorSpec, ...] = (
+    ActorSpec(
+        name=escalation.NOTIFY_LEADERSHIP_ACTOR,
+        function=notify_leadership,
+        queue="social",
+        max_retries=10,
+        min_backoff_ms=1_000,
+        max_backoff_ms=300_000,
+        time_limit_ms=120_000,
+    ),
     ActorSpec(
         name=EVALUATE_ACTOR,
         function=evaluate_social_alerts,

@@ -39,6 +39,7 @@ from core.models.social_alert import (
 )
 from core.models.user import User
 from core.pagination import Page, paginate
+from core.social.escalation import escalate_if_major
 
 log = structlog.get_logger(__name__)
 
@@ -101,6 +102,7 @@ def open_incident(
     session.add(incident)
     session.flush()
     _link(session, incident, alerts=alerts)
+    escalate_if_major(session, incident)
     return _detail(session, incident)
 
 
@@ -145,9 +147,11 @@ def update_incident(
         )
     if "title" in values:
         values["title"] = _required(values["title"], "title")
+    was = incident.severity
     for field_name, value in values.items():
         setattr(incident, field_name, value)
     session.flush()
+    escalate_if_major(session, incident, was=was)
     return _detail(session, incident)
 
 
