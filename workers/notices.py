@@ -1,13 +1,21 @@
-"""Mail notices to staff (SLA breaches, public-opinion alerts) through the email adapter."""
+"""Telling people and systems: mail notices to staff through the email adapter, and signed
+webhook POSTs, for SLA breaches, public-opinion alerts and incidents."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from channels.registry import adapter_for
+from core import outbox
+from core.db import get_database
 from core.models.channel import Channel
 from core.models.contact import IdentityKind
 from core.outbound import DeliveryError, OutboundMessage
+from core.webhooks import WebhookError, WebhookTarget, post_webhook
 
 NO_CONVERSATION = uuid.UUID(int=0)
 
@@ -51,3 +59,35 @@ def mail_notice(
             raise
         return f"not sent: {exc}"
     return "sent"
+
+
+def deliver_webhook(
+    job_id: str,
+    tenant_id: str,
+    *,
+    actor: str,
+    body: dict[str, Any],
+    target: Callable[[Session], WebhookTarget | None],
+) -> None:
+    """One webhook job: look the target up (when sending, so a changed secret is used at
+    once), POST ``body`` signed, record the outcome with the job's receipt. Transient failures
+    raise for the broker's retry; permanent ones and a vanished target are recorded."""
+    job, tenant = uuid.UUID(job_id), uuid.UUID(tenant_id)
+    database = get_database()
+    with database.tenant_unit(tenant) as session:
+        if outbox.already_done(session, job):
+            return
+        where = target(session)
+    if where is None:
+        result: dict[str, Any] = {"skipped": "no webhook configured any more"}
+    else:
+        try:
+            result = {"status": post_webhook(where, body, delivery_id=job_id)}
+        except WebhookError as exc:
+            if not exc.permanent:
+                raise
+            result = {"failed": str(exc)}
+    with database.tenant_unit(tenant) as session:
+        if outbox.already_done(session, job):
+            return
+        outbox.record_done(session, job_id=job, actor=actor, result=result)

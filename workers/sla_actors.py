@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import structlog
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core import outbox
@@ -22,8 +23,9 @@ from core.models.tenant import Tenant
 from core.sla import notify
 from core.sla.prediction import run_breach_prediction
 from core.sla.sweep import run_sla_sweep
+from core.webhooks import WebhookTarget
 from workers.actor_spec import ActorSpec
-from workers.notices import mail_notice
+from workers.notices import deliver_webhook, mail_notice
 from workers.periodic import PeriodicTask
 
 log = structlog.get_logger(__name__)
@@ -75,28 +77,14 @@ def notify_lead(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:
 
 def post_breach_webhook(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:
     """POST the breach to the tenant's webhook, signed; transient failures are retried."""
-    job, tenant = uuid.UUID(job_id), uuid.UUID(tenant_id)
-    database = get_database()
-    with database.tenant_unit(tenant) as session:
-        if outbox.already_done(session, job):
-            return
+
+    def target(session: Session) -> WebhookTarget | None:
         slug = session.execute(
-            sa.select(col(Tenant.slug)).where(col(Tenant.id) == tenant)
+            sa.select(col(Tenant.slug)).where(col(Tenant.id) == uuid.UUID(tenant_id))
         ).scalar_one()
-    target = notify.webhook_for(slug)
-    if target is None:
-        result: dict[str, Any] = {"skipped": "no webhook configured any more"}
-    else:
-        try:
-            result = {"status": notify.post_webhook(target, payload, delivery_id=job_id)}
-        except notify.WebhookError as exc:
-            if not exc.permanent:
-                raise
-            result = {"failed": str(exc)}
-    with database.tenant_unit(tenant) as session:
-        if outbox.already_done(session, job):
-            return
-        outbox.record_done(session, job_id=job, actor=notify.WEBHOOK_ACTOR, result=result)
+        return notify.webhook_for(slug)
+
+    deliver_webhook(job_id, tenant_id, actor=notify.WEBHOOK_ACTOR, body=payload, target=target)
 
 
 ACTORS: tuple[ActorSpec, ...] = (

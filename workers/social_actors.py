@@ -21,9 +21,8 @@ from core.social.alerts import NOTIFY_ALERT_ACTOR
 from core.social.evaluation import evaluate_batch, run_social_sweep
 from core.social.intake import EVALUATE_ACTOR
 from core.social.polling import account_view
-from core.webhooks import WebhookError, post_webhook
 from workers.actor_spec import ActorSpec
-from workers.notices import mail_notice
+from workers.notices import deliver_webhook, mail_notice
 from workers.periodic import PeriodicTask
 
 log = structlog.get_logger(__name__)
@@ -78,26 +77,14 @@ def notify_social_alert(job_id: str, tenant_id: str, payload: dict[str, Any]) ->
 
 def post_social_alert_webhook(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:
     """POST the alert to the monitor's webhook, signed; transient failures are retried."""
-    job, tenant = uuid.UUID(job_id), uuid.UUID(tenant_id)
-    database = get_database()
     alert_id = uuid.UUID(payload["alert_id"])
-    with database.tenant_unit(tenant) as session:
-        if outbox.already_done(session, job):
-            return
-        target = social_notify.webhook_for_alert(session, alert_id=alert_id)
-    if target is None:
-        result: dict[str, Any] = {"skipped": "no webhook configured any more"}
-    else:
-        try:
-            result = {"status": post_webhook(target, payload["body"], delivery_id=job_id)}
-        except WebhookError as exc:
-            if not exc.permanent:
-                raise
-            result = {"failed": str(exc)}
-    with database.tenant_unit(tenant) as session:
-        if outbox.already_done(session, job):
-            return
-        outbox.record_done(session, job_id=job, actor=social_notify.WEBHOOK_ACTOR, result=result)
+    deliver_webhook(
+        job_id,
+        tenant_id,
+        actor=social_notify.WEBHOOK_ACTOR,
+        body=payload["body"],
+        target=lambda session: social_notify.webhook_for_alert(session, alert_id=alert_id),
+    )
 
 
 def publish_statement(job_id: str, tenant_id: str, payload: dict[str, Any]) -> None:
