@@ -9,6 +9,7 @@ the jobs. Without it, worker threads run here too (the embedded default).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Protocol
 
@@ -21,6 +22,7 @@ from channels.email.imap_poller import ImapPollers, deliver_to_inbound
 from channels.email.register import register_email_adapter
 from channels.email.smtp_listener import SmtpListener
 from channels.social.adapter import register_social_adapter
+from core import sentiment
 from core.db import Database, use_database
 from core.settings import Settings
 from core.storage import LocalFolderStore
@@ -46,6 +48,7 @@ def run_server(
     use_database(database)
     register_email_adapter(settings.var_dir / "outbound")
     register_social_adapter()
+    threading.Thread(target=sentiment.warm_up, name="sentiment-warm-up", daemon=True).start()
     register_default_adapters(settings.var_dir / "outbound")
     store = LocalFolderStore(settings.blob_dir)
     broker = setup_broker(settings.broker_url)

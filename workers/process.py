@@ -11,6 +11,7 @@ import structlog
 from channels.defaults import register_default_adapters
 from channels.email.register import register_email_adapter
 from channels.social.adapter import register_social_adapter
+from core import sentiment
 from core.db import Database, use_database
 from core.settings import Settings
 from workers.broker import setup_broker
@@ -34,6 +35,7 @@ def run_worker_process(settings: Settings) -> None:
     broker = setup_broker(settings.broker_url, namespace=settings.broker_namespace)
     register_email_adapter(settings.var_dir / "outbound")
     register_social_adapter()
+    threading.Thread(target=sentiment.warm_up, name="sentiment-warm-up", daemon=True).start()
     served = register_default_adapters(settings.var_dir / "outbound")
     workers = EmbeddedWorkers(database, threads=settings.worker_threads, broker=broker)
 

@@ -93,3 +93,8 @@ def score(text: str, calibration: Calibration = CALIBRATED) -> SentimentResult:
 def score_many(texts: Iterable[str]) -> list[SentimentResult]:
     """``score`` for each text, in order."""
     return [score(text) for text in texts]
+
+
+def warm_up() -> None:
+    """Load everything now (lexicons, jieba's dictionary), so the first post does not wait."""
+    score("预热 warm-up")
