@@ -55,6 +55,13 @@ def reject_unknown_fields(
         raise InvalidInputError("unknown fields", [FieldProblem(f, problem) for f in unknown])
 
 
+def required_text(text: str, field: str) -> str:
+    """The text without surrounding blanks; InvalidInputError on ``field`` if nothing is left."""
+    if not text.strip():
+        raise InvalidInputError(f"{field} required", [FieldProblem(field, "must not be blank")])
+    return text.strip()
+
+
 class AuthenticationError(DomainError):
     """No or bad credentials."""
 

@@ -13,6 +13,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 import structlog
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core.clock import utcnow
@@ -62,14 +63,14 @@ def receive(
             "intake.rejected", tenant_id=str(tenant_id), record_id=str(record.id), reason=reason
         )
         INBOUND_MESSAGES.labels(parser.channel.value, "rejected").inc()
-        _finish(database, tenant_id, record.id, InboundState.REJECTED, reason=reason)
+        finish_record(database, tenant_id, record.id, InboundState.REJECTED, reason=reason)
         return IntakeOutcome(record.id, InboundState.REJECTED, reason=reason)
     state = InboundState.DUPLICATE if result.duplicate else InboundState.INGESTED
-    _finish(database, tenant_id, record.id, state, message_id=result.message_id)
+    finish_record(database, tenant_id, record.id, state, message_id=result.message_id)
     return IntakeOutcome(record.id, state, result=result)
 
 
-def _finish(
+def finish_record(
     database: Database,
     tenant_id: uuid.UUID,
     record_id: uuid.UUID,
@@ -78,9 +79,22 @@ def _finish(
     reason: str | None = None,
     message_id: uuid.UUID | None = None,
 ) -> None:
+    """Record what became of a stored delivery, in its own transaction (commits)."""
     with database.tenant_unit(tenant_id) as session:
-        session.execute(
-            sa.update(InboundRecord)
-            .where(col(InboundRecord.id) == record_id)
-            .values(state=state, reason=reason, message_id=message_id, processed_at=utcnow())
-        )
+        mark_record(session, record_id, state, reason=reason, message_id=message_id)
+
+
+def mark_record(
+    session: Session,
+    record_id: uuid.UUID,
+    state: InboundState,
+    *,
+    reason: str | None = None,
+    message_id: uuid.UUID | None = None,
+) -> None:
+    """Record what became of a stored delivery in the caller's transaction (no commit)."""
+    session.execute(
+        sa.update(InboundRecord)
+        .where(col(InboundRecord.id) == record_id)
+        .values(state=state, reason=reason, message_id=message_id, processed_at=utcnow())
+    )

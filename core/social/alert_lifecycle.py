@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from core.clock import utcnow
-from core.errors import ConflictError, FieldProblem, InvalidInputError
+from core.errors import ConflictError, required_text
 from core.lookup import get_by_id, get_referenced
 from core.models.social import SocialPost
 from core.models.social_alert import AlertKind, AlertStatus, Severity, SocialAlert
@@ -115,7 +115,7 @@ def resolve_alert(
 ) -> SocialAlert:
     """The storm is over, with a note saying how it ended: open or acknowledged → resolved.
     The detector raises a new alert if it starts again. ConflictError if already resolved."""
-    text = _required_text(note, "note")
+    text = required_text(note, "note")
     alert = _locked(session, alert_id)
     if alert.status is AlertStatus.RESOLVED:
         raise ConflictError("the alert is already resolved")
@@ -131,7 +131,7 @@ def add_alert_note(
     session: Session, *, alert_id: uuid.UUID, actor_user_id: uuid.UUID | None, text: str
 ) -> SocialAlert:
     """Append a note (resolved alerts too: what was learnt afterwards belongs there)."""
-    body = _required_text(text, "text")
+    body = required_text(text, "text")
     alert = _locked(session, alert_id)
     _append(alert, utcnow(), actor_user_id, "note", body)
     session.flush()
@@ -188,11 +188,5 @@ def _append(
     alert.notes = [*alert.notes, entry][-MAX_NOTES:]
 
 
-def _required_text(text: str, field: str) -> str:
-    if not text.strip():
-        raise InvalidInputError(f"{field} required", [FieldProblem(field, "must not be blank")])
-    return text.strip()
-
-
 def _optional_text(text: str | None, field: str) -> str:
-    return _required_text(text, field) if text is not None else ""
+    return required_text(text, field) if text is not None else ""

@@ -22,7 +22,13 @@ from sqlmodel import col
 
 from core import callbacks, outbox, replies
 from core.clock import utcnow
-from core.errors import ConflictError, FieldProblem, InvalidInputError, reject_unknown_fields
+from core.errors import (
+    ConflictError,
+    FieldProblem,
+    InvalidInputError,
+    reject_unknown_fields,
+    required_text,
+)
 from core.lookup import get_by_id, get_referenced
 from core.models.base import TenantOwned
 from core.models.callback_request import CallbackRequest
@@ -94,7 +100,7 @@ def open_incident(
     """A new incident covering the alerts, their evidence posts and those posts'
     conversations. InvalidInputError for a blank title or unknown ids (naming the field),
     ConflictError for an alert that is part of another incident."""
-    title = _required(title, "title")
+    title = required_text(title, "title")
     if opened_by_id is not None:
         get_referenced(session, User, opened_by_id, field="opened_by_id", noun="user")
     alerts = _existing(session, SocialAlert, alert_ids, field="alert_ids", noun="alert")
@@ -146,7 +152,7 @@ def update_incident(
             [FieldProblem("status", "close the incident with its review (POST …/close)")],
         )
     if "title" in values:
-        values["title"] = _required(values["title"], "title")
+        values["title"] = required_text(values["title"], "title")
     was = incident.severity
     for field_name, value in values.items():
         setattr(incident, field_name, value)
@@ -157,7 +163,7 @@ def update_incident(
 
 def close_incident(session: Session, *, incident_id: uuid.UUID, review: str) -> IncidentDetail:
     """Close with the post-incident review (required); ConflictError if already closed."""
-    text = _required(review, "review")
+    text = required_text(review, "review")
     incident = _open_incident(session, incident_id)
     incident.status, incident.review, incident.closed_at = IncidentStatus.CLOSED, text, utcnow()
     session.flush()
@@ -176,7 +182,7 @@ def request_statement(
     incident = _open_incident(session, incident_id)
     if incident.statement_requested_at is not None:
         raise ConflictError("this incident's public statement was already requested")
-    body = _required(text, "text")
+    body = required_text(text, "text")
     accounts = _existing(
         session, SocialAccount, account_ids, field="account_ids", noun="social account"
     )
@@ -231,7 +237,7 @@ def queue_callbacks(session: Session, *, incident_id: uuid.UUID, reason: str) ->
     incident call-back since this incident opened, is skipped. The reason is noted on the
     conversation the call-back belongs to, when there is one. ConflictError if closed.
     """
-    text = _required(reason, "reason")
+    text = required_text(reason, "reason")
     incident = _open_incident(session, incident_id)
     affected = _affected_contacts(session, incident.id)
     dialled: set[str] = set()
@@ -394,9 +400,3 @@ def _open_incident(session: Session, incident_id: uuid.UUID) -> Incident:
     if incident.status is IncidentStatus.CLOSED:
         raise ConflictError("the incident is closed")
     return incident
-
-
-def _required(text: str, field: str) -> str:
-    if not text.strip():
-        raise InvalidInputError(f"{field} required", [FieldProblem(field, "must not be blank")])
-    return text.strip()

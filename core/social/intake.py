@@ -25,6 +25,7 @@ from sqlmodel import col
 from core import outbox
 from core.clock import utcnow
 from core.db import Database, defer_commit_flush
+from core.intake import finish_record, mark_record
 from core.metrics import INBOUND_MESSAGES, SOCIAL_POSTS
 from core.models.channel import Channel
 from core.models.inbound_record import InboundRecord, InboundState
@@ -77,7 +78,7 @@ def reject_raw(
         "social.rejected", tenant_id=str(tenant_id), record_id=str(record_id), reason=reason
     )
     INBOUND_MESSAGES.labels(Channel.SOCIAL.value, "rejected").inc()
-    _finish(database, tenant_id, record_id, InboundState.REJECTED, reason[:1000])
+    finish_record(database, tenant_id, record_id, InboundState.REJECTED, reason=reason[:1000])
 
 
 def receive_posts(
@@ -98,7 +99,7 @@ def receive_posts(
                 summary = _write(session, record_id, analysed, account_id, monitors)
                 stored = summary.stored or summary.edited or summary.deleted
                 state = InboundState.INGESTED if stored else InboundState.DUPLICATE
-                _mark(session, record_id, state, None)  # with the posts, or not at all
+                mark_record(session, record_id, state)  # with the posts, or not at all
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -212,22 +213,3 @@ def _account_queue(session: Session, account_id: uuid.UUID | None) -> uuid.UUID 
         sa.select(col(SocialAccount.queue_id)).where(col(SocialAccount.id) == account_id)
     ).scalar_one_or_none()
     return queue_id
-
-
-def _finish(
-    database: Database,
-    tenant_id: uuid.UUID,
-    record_id: uuid.UUID,
-    state: InboundState,
-    reason: str | None,
-) -> None:
-    with database.tenant_unit(tenant_id) as session:
-        _mark(session, record_id, state, reason)
-
-
-def _mark(session: Session, record_id: uuid.UUID, state: InboundState, reason: str | None) -> None:
-    session.execute(
-        sa.update(InboundRecord)
-        .where(col(InboundRecord.id) == record_id)
-        .values(state=state, reason=reason, processed_at=utcnow())
-    )
