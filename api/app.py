@@ -1,6 +1,8 @@
 """The HTTP API: Litestar app factory.
 
-Layout: ``/api/v1/...`` resources (bearer API key, tenant-scoped session per request),
+Layout: ``/api/v1/...`` resources (API token or browser session, a permission check per
+route in api.guards, tenant-scoped session per request), ``/auth/...`` sign-in pages
+(password, OpenID Connect, reset; api.controllers.sign_in and oidc_sign_in),
 ``/api/schema`` OpenAPI (JSON at ``/api/schema/openapi.json``), ``/api/docs`` interactive docs,
 ``/health`` and ``/metrics`` outside the API and without auth, ``/webhooks/email/{address}``
 outside the API with a per-mailbox token, ``/forms/{tenant}/{form}`` public web forms (page,
@@ -13,15 +15,18 @@ from collections.abc import Callable, Mapping
 
 from litestar import Litestar, Router
 from litestar.config.app import AppConfig
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
-from api.auth import (
-    SECURITY_SCHEME_NAME,
-    ApiKeyAuthenticationMiddleware,
-    provide_principal,
+from api.auth import SECURITY_SCHEME_NAME, AuthenticationMiddleware, provide_principal
+from api.controllers.access import (
+    ApiTokenController,
+    AuditController,
+    IdentityProviderController,
+    MeController,
 )
 from api.controllers.agents import AgentController
 from api.controllers.alerts import AlertController
@@ -33,6 +38,7 @@ from api.controllers.forms import FormController
 from api.controllers.handoffs import HandoffController
 from api.controllers.incidents import IncidentController
 from api.controllers.monitors import MonitorController
+from api.controllers.oidc_sign_in import OIDC_ROUTES
 from api.controllers.org_units import OrgUnitController
 from api.controllers.queues import QueueController
 from api.controllers.routing import (
@@ -40,6 +46,7 @@ from api.controllers.routing import (
     OfferController,
     RoutingPolicyController,
 )
+from api.controllers.sign_in import SIGN_IN_ROUTES
 from api.controllers.sla import SlaController
 from api.controllers.social_accounts import SocialAccountController
 from api.controllers.social_posts import SocialPostController
@@ -55,8 +62,10 @@ from api.controllers.voice import (
 from api.controllers.voice_webhooks import voice_webhook
 from api.controllers.work_orders import WorkOrderController
 from api.dependencies import provide_session
+from api.guards import authorize
 from api.openapi import docs_assets_router, openapi_config
 from api.problems import EXCEPTION_HANDLERS
+from api.security_headers import security_headers_middleware
 from channels.webform.public_forms import PublicForms
 from core.db import Database
 from core.settings import Settings, get_settings
@@ -70,6 +79,19 @@ class MetricsController(PrometheusController):
 
     path = "/metrics"
     include_in_schema = False
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """Cross-origin calls only from the origins an operator names, with tokens, never cookies."""
+    if not settings.cors_allowed_origins:
+        return None
+    return CORSConfig(
+        allow_origins=settings.cors_allowed_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        allow_credentials=False,
+        max_age=600,
+    )
 
 
 def create_app(
@@ -110,8 +132,13 @@ def create_app(
             MonitorController,
             AlertController,
             IncidentController,
+            MeController,
+            ApiTokenController,
+            IdentityProviderController,
+            AuditController,
         ],
-        middleware=[DefineMiddleware(ApiKeyAuthenticationMiddleware)],
+        middleware=[DefineMiddleware(AuthenticationMiddleware)],
+        guards=[authorize],
         dependencies={
             "principal": Provide(provide_principal),
             "session": Provide(provide_session),
@@ -139,10 +166,13 @@ def create_app(
             form_post,
             embed_script,
             MetricsController,
+            *SIGN_IN_ROUTES,
+            *OIDC_ROUTES,
             *([assets] if assets else []),
         ],
         exception_handlers=dict(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
-        middleware=[prometheus.middleware],
+        middleware=[security_headers_middleware, prometheus.middleware],
+        cors_config=cors_config(settings),
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_request_body_bytes,
         state=State(

@@ -2,7 +2,8 @@
 
 Mapping of domain errors: NotFoundError and TenantScopeError → 404 (another tenant's object
 is simply not found), ConflictError → 409, InvalidInputError → 422 with field errors,
-AuthenticationError → 401. Request validation: malformed JSON → 400, fields that do not fit
+AuthenticationError → 401, PermissionDeniedError → 403, RateLimitedError → 429 with
+Retry-After. Request validation: malformed JSON → 400, fields that do not fit
 the schema → 422 with one entry per field, a malformed id in the path → 404. Anything
 unexpected → 500, logged, with no internals in the answer.
 
@@ -32,6 +33,8 @@ from core.errors import (
     FieldProblem,
     InvalidInputError,
     NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
 )
 
 log = structlog.get_logger(__name__)
@@ -63,7 +66,7 @@ class Problem(BaseModel):
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problems a route can answer (400, 401 and 422 always apply)."""
+    """OpenAPI entries for the problems a route can answer (400, 401, 403 and 422 always)."""
     return {
         status: ResponseSpec(
             data_container=Problem,
@@ -71,7 +74,7 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
             description=HTTPStatus(status).phrase,
             generate_examples=False,
         )
-        for status in sorted({400, 401, 422, *statuses})
+        for status in sorted({400, 401, 403, 422, *statuses})
     }
 
 
@@ -107,7 +110,9 @@ def _domain_error(status: int) -> ExceptionHandler:
     def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         assert isinstance(exc, DomainError)
         problems = exc.problems if isinstance(exc, InvalidInputError) else []
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+        if isinstance(exc, RateLimitedError):
+            headers["Retry-After"] = str(exc.retry_after)
         return problem_response(
             request, status, detail=exc.detail, errors=problems, headers=headers
         )
@@ -167,6 +172,8 @@ EXCEPTION_HANDLERS: dict[type[Exception], ExceptionHandler] = {
     ConflictError: _domain_error(409),
     InvalidInputError: _domain_error(422),
     AuthenticationError: _domain_error(401),
+    PermissionDeniedError: _domain_error(403),
+    RateLimitedError: _domain_error(429),
     TenantScopeError: _tenant_scope_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,

@@ -5,6 +5,9 @@ A session is either bound to one tenant (``tenant_session``) or explicitly a sys
 query on a tenant-owned table gets ``tenant_id = :tenant`` added, and every row flushed is
 stamped with, or checked against, that tenant. A session that is neither refuses to touch
 tenant-owned tables at all, so forgetting to choose is an error rather than a leak.
+
+On PostgreSQL a second wall stands behind this one: row-level security (see
+``_enter_tenant_wall``), so even a query that escapes the ORM's scoping sees one tenant.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from core.settings import get_settings
 
 TENANT_KEY = "tenant_id"
 SYSTEM_KEY = "system"
+TENANT_ROLE = "switchboard_tenant"
+"""PostgreSQL role of tenant transactions; row-level security (migration 0008) binds it."""
 
 
 class TenantScopeError(RuntimeError):
@@ -138,6 +143,18 @@ def _scope_statement(state: ORMExecuteState) -> None:
                 include_aliases=True,
                 track_closure_variables=True,
             )
+        )
+
+
+@event.listens_for(OrmSession, "after_begin")
+def _enter_tenant_wall(session: OrmSession, _transaction: Any, connection: sa.Connection) -> None:
+    """On PostgreSQL, a tenant transaction runs as TENANT_ROLE with its tenant named, so
+    row-level security holds it to that tenant even if a query escaped the scoping above."""
+    tenant_id = session.info.get(TENANT_KEY)
+    if tenant_id is not None and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(
+            "SELECT set_config('role', %s, true), set_config('switchboard.tenant_id', %s, true)",
+            (TENANT_ROLE, str(tenant_id)),
         )
 
 

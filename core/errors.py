@@ -68,6 +68,22 @@ class AuthenticationError(DomainError):
     title = "Unauthorized"
 
 
+class PermissionDeniedError(DomainError):
+    """Authenticated, but the caller's roles or token scopes do not allow this action."""
+
+    title = "Forbidden"
+
+
+class RateLimitedError(DomainError):
+    """Too many attempts (sign-ins, resets); the caller may retry after ``retry_after`` s."""
+
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 @dataclass
 class RejectedInbound(DomainError):
     """Inbound traffic we refuse to ingest (after logging it); never a silent drop."""

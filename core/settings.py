@@ -74,6 +74,28 @@ class Settings(BaseSettings):
         "https://challenges.cloudflare.com/turnstile/v0/siteverify); unset: no form may ask "
         "for a captcha",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="the platform's external base URL (https://switchboard.example.com): "
+        "OIDC redirect URIs and password-reset links are built on it; unset: the request's",
+    )
+    session_secret: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        min_length=16,
+        description="signs the short-lived OIDC sign-in cookie; random per process unless "
+        "set, so set it when more than one process serves sign-in",
+    )
+    session_idle_minutes: int = Field(default=8 * 60, description="sign-out after inactivity")
+    session_absolute_hours: int = Field(default=12, description="sign-out however active")
+    cookie_secure: bool = Field(
+        default=True, description="Secure cookies; browsers accept them on http://localhost"
+    )
+    cors_allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="origins (https://crm.example.com) whose pages may call the API with a "
+        "token; none by default",
+    )
+    password_reset_minutes: int = 60
     test_pause_at: str | None = Field(
         default=None,
         validation_alias="SWITCHBOARD_TEST_PAUSE_AT",

@@ -18,6 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from core import audit
 from core.errors import ConflictError, FieldProblem, InvalidInputError, reject_unknown_fields
 from core.lookup import get_by_id
 from core.models.conversation import Conversation
@@ -112,6 +113,13 @@ def create_user(
     session.add(user)
     session.flush()
     _replace_skills(session, user_id=user.id, skills=skills)
+    audit.record(
+        session,
+        action="user.created",
+        target_type="user",
+        target_id=user.id,
+        detail={"email": user.email, "roles": user.roles, "active": user.active},
+    )
     return user
 
 
@@ -131,6 +139,7 @@ def update_user(session: Session, *, user_id: uuid.UUID, changes: Mapping[str, A
     if "languages" in values:
         values["languages"] = _unique(values["languages"])
     skills = values.pop("skills", None)
+    _audit_access_changes(session, user, values)
     for field_name, value in values.items():
         setattr(user, field_name, value)
     session.flush()
@@ -156,6 +165,26 @@ def delete_user(session: Session, *, user_id: uuid.UUID) -> None:
     session.execute(sa.delete(AgentSkill).where(col(AgentSkill.user_id) == user_id))
     session.delete(user)
     session.flush()
+
+
+def _audit_access_changes(session: Session, user: User, values: Mapping[str, Any]) -> None:
+    """Role and activation changes are what an access review asks about: each one is logged."""
+    if "roles" in values and values["roles"] != user.roles:
+        audit.record(
+            session,
+            action="user.roles_changed",
+            target_type="user",
+            target_id=user.id,
+            detail={"email": user.email, "before": user.roles, "after": values["roles"]},
+        )
+    if "active" in values and values["active"] != user.active:
+        audit.record(
+            session,
+            action="user.activated" if values["active"] else "user.deactivated",
+            target_type="user",
+            target_id=user.id,
+            detail={"email": user.email},
+        )
 
 
 def _replace_skills(session: Session, *, user_id: uuid.UUID, skills: Sequence[SkillInput]) -> None:

@@ -25,7 +25,7 @@ from core.db import Database, get_database
 from core.errors import DomainError
 from core.outbound import DELIVER_ACTOR, DeliveryError, DeliveryReceipt, OutboundMessage
 from core.routing import router
-from workers import routing_actors, sla_actors, social_actors, voice_actors
+from workers import account_actors, routing_actors, sla_actors, social_actors, voice_actors
 from workers.actor_spec import ActorSpec
 from workers.pause import stall_for_crash_test
 
@@ -154,6 +154,7 @@ ACTORS: tuple[ActorSpec, ...] = (
     *sla_actors.ACTORS,
     *voice_actors.ACTORS,
     *social_actors.ACTORS,
+    *account_actors.ACTORS,
 )
 ACTORS_BY_NAME = {spec.name: spec for spec in ACTORS}
 

@@ -33,6 +33,7 @@ def presence_out(session: TenantSession, user_id: uuid.UUID) -> PresenceOut:
 
 class AgentController(Controller):
     path = "/agents"
+    opt = {"resource": "agents"}  # permissions: api.guards
     tags = ["agents"]
 
     @get(
@@ -47,6 +48,7 @@ class AgentController(Controller):
     @put(
         "/{user_id:uuid}/presence",
         sync_to_thread=True,
+        owner_param="user_id",  # agents may do this for themselves
         summary="Set an agent's presence (available agents get work)",
         responses=problem_responses(404, 409),
     )
@@ -110,6 +112,7 @@ class AgentController(Controller):
     @post(
         "/{user_id:uuid}/pull",
         sync_to_thread=True,
+        owner_param="user_id",  # agents may do this for themselves
         status_code=200,
         summary="Take the best waiting written conversation the agent may",
         responses=problem_responses(404, 409),

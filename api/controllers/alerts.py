@@ -55,6 +55,7 @@ def detail_out(detail: AlertDetail) -> AlertDetailOut:
 
 class AlertController(Controller):
     path = "/alerts"
+    opt = {"resource": "alerts"}  # permissions: api.guards
     tags = ["social"]
 
     @get("/", sync_to_thread=True, summary="List alerts", responses=problem_responses())

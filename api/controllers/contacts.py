@@ -40,6 +40,7 @@ def contact_detail(session: Session, contact: Contact) -> ContactDetailOut:
 
 class ContactController(Controller):
     path = "/contacts"
+    opt = {"resource": "contacts"}  # permissions: api.guards
     tags = ["contacts"]
 
     @get(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,7 @@ from api.schemas.conversations import (
 )
 from api.schemas.handoffs import HandoffOut
 from api.schemas.sla import SlaClockOut
-from core import conversation_queries, conversation_updates, handoffs, replies
+from core import conversation_queries, conversation_updates, exports, handoffs, replies
 from core.conversation_queries import ConversationFilter, TimelineEntry
 from core.models.channel import Channel
 from core.models.conversation import Conversation, ConversationStatus, Priority
@@ -41,6 +42,7 @@ from core.models.event import ConversationEvent
 from core.models.interaction import Interaction
 from core.models.message import Message
 from core.models.user import Tier
+from core.permissions import Action
 from core.sla.state import clock_states
 
 
@@ -66,6 +68,7 @@ def with_sla(session: Session, conversations: Sequence[Conversation]) -> list[Co
 
 class ConversationController(Controller):
     path = "/conversations"
+    opt = {"resource": "conversations"}  # permissions: api.guards
     tags = ["conversations"]
 
     @get("/", sync_to_thread=True, summary="List conversations", responses=problem_responses())
@@ -129,6 +132,25 @@ class ConversationController(Controller):
             actor_user_id=principal.user_id,
         )
         return with_sla(session, [conversation])[0]
+
+    @get(
+        "/export",
+        sync_to_thread=True,
+        media_type="text/csv",
+        summary="Export conversations created in a window as CSV (audited)",
+        responses=problem_responses(),
+        action=Action.CONVERSATIONS_EXPORT,
+        audit="conversations.exported",
+    )
+    def export_conversations(
+        self, session: TenantSession, since: FromQuery[datetime], until: FromQuery[datetime]
+    ) -> Response[str]:
+        body = exports.conversations_csv(session, since=since, until=until)
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="conversations.csv"'},
+        )
 
     @get(
         "/{conversation_id:uuid}",

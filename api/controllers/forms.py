@@ -42,6 +42,7 @@ def _require_captcha_configured(request: Request[Any, Any, Any], wanted: bool | 
 
 class FormController(Controller):
     path = "/forms"
+    opt = {"resource": "forms"}  # permissions: api.guards
     tags = ["forms"]
 
     @get("/", sync_to_thread=True, summary="List web forms", responses=problem_responses())

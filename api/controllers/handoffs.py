@@ -26,6 +26,7 @@ CONVERSATION = "/conversations/{conversation_id:uuid}"
 
 class HandoffController(Controller):
     path = "/"
+    opt = {"resource": "conversations"}  # permissions: api.guards
     tags = ["handoffs"]
 
     @post(

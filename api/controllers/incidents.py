@@ -43,6 +43,7 @@ def detail_out(detail: IncidentDetail) -> IncidentDetailOut:
 
 class IncidentController(Controller):
     path = "/incidents"
+    opt = {"resource": "incidents"}  # permissions: api.guards
     tags = ["social"]
 
     @post(

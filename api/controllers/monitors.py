@@ -20,6 +20,7 @@ from api.schemas.monitors import (
 )
 from core.models.social import Monitor
 from core.monitors import service
+from core.permissions import Action
 
 
 def monitor_out(monitor: Monitor) -> MonitorOut:
@@ -34,6 +35,7 @@ def monitor_out(monitor: Monitor) -> MonitorOut:
 
 class MonitorController(Controller):
     path = "/monitors"
+    opt = {"resource": "monitors"}  # permissions: api.guards
     tags = ["social"]
 
     @get("/", sync_to_thread=True, summary="List monitors", responses=problem_responses())
@@ -60,6 +62,7 @@ class MonitorController(Controller):
     @post(
         "/test",
         sync_to_thread=True,
+        action=Action.MONITORS_READ,  # a dry run changes nothing
         status_code=200,
         summary="Try a rule on sample texts: which match, and on which terms",
         responses=problem_responses(),

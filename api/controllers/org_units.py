@@ -17,6 +17,7 @@ from core.models.org_unit import OrgUnitKind
 
 class OrgUnitController(Controller):
     path = "/org-units"
+    opt = {"resource": "org_units"}  # permissions: api.guards
     tags = ["org units"]
 
     @get("/", sync_to_thread=True, summary="List org units", responses=problem_responses())

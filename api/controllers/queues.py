@@ -16,6 +16,7 @@ from core import queues
 
 class QueueController(Controller):
     path = "/queues"
+    opt = {"resource": "queues"}  # permissions: api.guards
     tags = ["queues"]
 
     @get("/", sync_to_thread=True, summary="List queues", responses=problem_responses())

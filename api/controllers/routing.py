@@ -20,6 +20,7 @@ from core.routing import offers, policy, rank
 
 class RoutingPolicyController(Controller):
     path = "/routing-policy"
+    opt = {"resource": "routing"}  # permissions: api.guards
     tags = ["routing"]
 
     @get("/", sync_to_thread=True, summary="The routing policy", responses=problem_responses())
@@ -41,6 +42,7 @@ class RoutingPolicyController(Controller):
 
 class OfferController(Controller):
     path = "/offers"
+    opt = {"resource": "offers"}  # permissions: api.guards
     tags = ["routing"]
 
     @post(
@@ -66,6 +68,7 @@ class OfferController(Controller):
 
 class ConversationRoutingController(Controller):
     path = "/conversations"
+    opt = {"resource": "conversations"}  # permissions: api.guards
     tags = ["routing"]
 
     @get(

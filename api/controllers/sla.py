@@ -62,6 +62,7 @@ def _aware(value: datetime | None, field: str) -> datetime | None:
 
 class SlaController(Controller):
     path = "/sla"
+    opt = {"resource": "sla"}  # permissions: api.guards
     tags = ["sla"]
 
     @get(

@@ -42,6 +42,7 @@ def _slug(session: TenantSession) -> str:
 
 class SocialAccountController(Controller):
     path = "/social/accounts"
+    opt = {"resource": "social_accounts"}  # permissions: api.guards
     tags = ["social"]
 
     @get("/", sync_to_thread=True, summary="List social accounts", responses=problem_responses())

@@ -37,6 +37,7 @@ def post_out(view: PostView) -> PostOut:
 
 class SocialPostController(Controller):
     path = "/social/posts"
+    opt = {"resource": "social_posts"}  # permissions: api.guards
     tags = ["social"]
 
     @get("/", sync_to_thread=True, summary="List social posts", responses=problem_responses())

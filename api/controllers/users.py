@@ -13,8 +13,9 @@ from api.dependencies import TenantSession
 from api.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, PageOut
 from api.problems import problem_responses
 from api.schemas.users import SkillIn, SkillOut, UserCreate, UserOut, UserUpdate
-from core import users
+from core import browser_sessions, local_sign_in, password_resets, users
 from core.models.user import AgentSkill, Tier, User
+from core.permissions import Action
 
 
 def user_out(user: User, skills: Sequence[AgentSkill]) -> UserOut:
@@ -34,6 +35,7 @@ def skill_inputs(skills: Sequence[SkillIn]) -> list[users.SkillInput]:
 
 class UserController(Controller):
     path = "/users"
+    opt = {"resource": "users"}  # permissions: api.guards
     tags = ["users"]
 
     @get("/", sync_to_thread=True, summary="List users", responses=problem_responses())
@@ -106,3 +108,37 @@ class UserController(Controller):
     )
     def delete_user(self, session: TenantSession, user_id: FromPath[uuid.UUID]) -> None:
         users.delete_user(session, user_id=user_id)
+
+    @post(
+        "/{user_id:uuid}/password-reset",
+        sync_to_thread=True,
+        status_code=202,
+        summary="Mail the user a link to set their password (also the invitation of a new user)",
+        responses=problem_responses(404),
+    )
+    def send_password_link(self, session: TenantSession, user_id: FromPath[uuid.UUID]) -> None:
+        user = users.get_user(session, user_id=user_id)
+        password_resets.request_reset(session, email=user.email)
+
+    @post(
+        "/{user_id:uuid}/unlock",
+        sync_to_thread=True,
+        status_code=204,
+        summary="Lift a lockout after repeated wrong passwords",
+        responses=problem_responses(404),
+    )
+    def unlock_user(self, session: TenantSession, user_id: FromPath[uuid.UUID]) -> None:
+        users.get_user(session, user_id=user_id)
+        local_sign_in.unlock(session, user_id=user_id)
+
+    @delete(
+        "/{user_id:uuid}/sessions",
+        sync_to_thread=True,
+        summary="Sign the user out of every browser",
+        responses=problem_responses(404),
+        action=Action.USERS_WRITE,
+        audit="user.signed_out_everywhere",
+    )
+    def end_sessions(self, session: TenantSession, user_id: FromPath[uuid.UUID]) -> None:
+        users.get_user(session, user_id=user_id)
+        browser_sessions.revoke_all(session, user_id=user_id)

@@ -62,6 +62,7 @@ def _slug(session: TenantSession) -> str:
 
 class VoiceAccountController(Controller):
     path = "/voice/account"
+    opt = {"resource": "voice"}  # permissions: api.guards
     tags = ["voice"]
 
     @get("/", sync_to_thread=True, summary="The voice account", responses=problem_responses(404))
@@ -100,6 +101,7 @@ def ivr_queues(fields: dict[str, Any], language: str) -> dict[str, uuid.UUID]:
 
 class VoiceLineController(Controller):
     path = "/voice/lines"
+    opt = {"resource": "voice"}  # permissions: api.guards
     tags = ["voice"]
 
     @get("/", sync_to_thread=True, summary="List voice lines", responses=problem_responses())
@@ -180,6 +182,7 @@ def call_out(call: Interaction) -> CallOut:
 
 class InteractionController(Controller):
     path = "/interactions"
+    opt = {"resource": "interactions"}  # permissions: api.guards
     tags = ["voice"]
 
     @get("/", sync_to_thread=True, summary="List calls", responses=problem_responses())
@@ -245,6 +248,7 @@ class InteractionController(Controller):
 
 class CallbackController(Controller):
     path = "/callbacks"
+    opt = {"resource": "callbacks"}  # permissions: api.guards
     tags = ["voice"]
 
     @post(

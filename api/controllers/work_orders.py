@@ -26,6 +26,7 @@ WORK_ORDER = "/work-orders/{work_order_id:uuid}"
 
 class WorkOrderController(Controller):
     path = "/"
+    opt = {"resource": "conversations"}  # permissions: api.guards
     tags = ["work orders"]
 
     @post(

@@ -1,7 +1,9 @@
 """All tables; importing this package registers them on SQLModel.metadata."""
 
 from core.models.agent_status import AgentStateChange, AgentStatus, PresenceState
+from core.models.audit import AuditEntry
 from core.models.base import TenantOwned
+from core.models.browser_session import BrowserSession
 from core.models.business_calendar import BusinessCalendarRecord
 from core.models.callback_request import CallbackRequest, CallbackState
 from core.models.channel import Channel
@@ -13,8 +15,10 @@ from core.models.conversation import (
     Priority,
     RoutingState,
 )
+from core.models.credential import LocalCredential, PasswordReset
 from core.models.event import ConversationEvent, EventType
 from core.models.handoff import Handoff, HandoffKind
+from core.models.identity_provider import IdentityProvider, UserIdentity
 from core.models.inbound_record import InboundRecord, InboundState
 from core.models.interaction import FINAL_STATES, Interaction, InteractionState
 from core.models.mailbox import Mailbox, TransportSecurity
@@ -69,7 +73,9 @@ __all__ = [
     "AlertKind",
     "AlertStatus",
     "ApiKey",
+    "AuditEntry",
     "BreachAction",
+    "BrowserSession",
     "BusinessCalendarRecord",
     "CallbackRequest",
     "CallbackState",
@@ -85,6 +91,7 @@ __all__ = [
     "Handoff",
     "HandoffKind",
     "IdentityKind",
+    "IdentityProvider",
     "InboundRecord",
     "InboundState",
     "Incident",
@@ -95,6 +102,7 @@ __all__ = [
     "Interaction",
     "InteractionState",
     "JobReceipt",
+    "LocalCredential",
     "Mailbox",
     "Message",
     "MessageDirection",
@@ -104,6 +112,7 @@ __all__ = [
     "OrgUnit",
     "OrgUnitKind",
     "OutboxJob",
+    "PasswordReset",
     "PostKind",
     "PresenceState",
     "Priority",
@@ -127,6 +136,7 @@ __all__ = [
     "Tier",
     "TransportSecurity",
     "User",
+    "UserIdentity",
     "ValueTier",
     "VoiceAccount",
     "VoiceLine",

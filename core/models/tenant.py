@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from core.clock import utcnow
 from core.ids import new_id
 from core.models.base import TenantOwned
-from core.models.types import UTCDateTime
+from core.models.types import JSONType, UTCDateTime
 
 
 class Tenant(SQLModel, table=True):
@@ -26,7 +26,10 @@ class Tenant(SQLModel, table=True):
 
 
 class ApiKey(TenantOwned, table=True):
-    """An integration credential; only its SHA-256 is stored (keys are random, not passwords)."""
+    """An integration token; only its SHA-256 is stored (keys are random, not passwords).
+
+    ``scopes`` are permission actions (core.permissions); a token can do no more than they say.
+    """
 
     __tablename__ = "api_key"
 
@@ -37,5 +40,8 @@ class ApiKey(TenantOwned, table=True):
         unique=True,
         description="globally unique: looked up before the tenant is known",
     )
+    scopes: list[str] = Field(default_factory=list, sa_type=JSONType)
+    created_by_id: uuid.UUID | None = Field(default=None, description="the user who issued it")
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
