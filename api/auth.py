@@ -135,7 +135,10 @@ def _principal_for_key(
                 actor=principal.audit_actor(connection),
                 target_type="api_token",
                 target_id=owner.key_id,
-                detail={"method": connection.scope.get("method", "GET"), "path": connection.url.path},
+                detail={
+                    "method": connection.scope.get("method", "GET"),
+                    "path": connection.url.path,
+                },
             )
     return principal
 
