@@ -65,7 +65,7 @@ from api.dependencies import provide_session
 from api.guards import authorize
 from api.openapi import docs_assets_router, openapi_config
 from api.problems import EXCEPTION_HANDLERS
-from api.security_headers import security_headers_middleware
+from api.security_headers import add_security_headers
 from channels.webform.public_forms import PublicForms
 from core.db import Database
 from core.settings import Settings, get_settings
@@ -171,7 +171,8 @@ def create_app(
             *([assets] if assets else []),
         ],
         exception_handlers=dict(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
-        middleware=[security_headers_middleware, prometheus.middleware],
+        middleware=[prometheus.middleware],
+        before_send=[add_security_headers],
         cors_config=cors_config(settings),
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_request_body_bytes,

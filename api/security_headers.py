@@ -9,7 +9,7 @@ HSTS is sent over HTTPS (browsers ignore it over plain HTTP anyway).
 from __future__ import annotations
 
 from litestar.datastructures import MutableScopeHeaders
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 PAGE_POLICY = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -20,30 +20,19 @@ FRAMEABLE_PREFIXES = ("/forms/",)  # hosted forms are embedded on customers' sit
 OWN_POLICY_PREFIXES = ("/forms/", "/api/docs", "/api/schema")
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        https = scope.get("scheme") == "https"
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-                if not path.startswith(FRAMEABLE_PREFIXES):
-                    headers.setdefault("X-Frame-Options", "DENY")
-                if not path.startswith(OWN_POLICY_PREFIXES):
-                    is_page = (headers.get("content-type") or "").startswith("text/html")
-                    headers.setdefault(
-                        "Content-Security-Policy", PAGE_POLICY if is_page else DATA_POLICY
-                    )
-                if https:
-                    headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook: it sees every answer, error answers made outside the
+    middleware stack (a refused credential) included."""
+    if message["type"] != "http.response.start":
+        return
+    path: str = scope["path"]
+    headers = MutableScopeHeaders.from_message(message)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if not path.startswith(FRAMEABLE_PREFIXES):
+        headers.setdefault("X-Frame-Options", "DENY")
+    if not path.startswith(OWN_POLICY_PREFIXES):
+        is_page = (headers.get("content-type") or "").startswith("text/html")
+        headers.setdefault("Content-Security-Policy", PAGE_POLICY if is_page else DATA_POLICY)
+    if scope.get("scheme") == "https":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")

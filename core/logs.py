@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
 # Client libraries that log request headers (bearer tokens) or full URLs at DEBUG.
-SECRET_LEAKING_LOGGERS = ("tweepy", "urllib3", "requests_oauthlib", "oauthlib", "httpx", "httpcore")
+SECRET_LEAKING_LOGGERS = (
+    "tweepy",
+    "urllib3",
+    "requests_oauthlib",
+    "oauthlib",
+    "httpx",
+    "httpcore",
+    "authlib",
+)
+SECRET_NAME = re.compile(r"password|secret|token|authorization|cookie|api_key|credential", re.I)
+REDACTED = "[redacted]"
+
+
+def redact_secrets(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """No secret reaches a log: a field named like one is masked, however it got there."""
+    for key in list(event):
+        if key != "event" and SECRET_NAME.search(key):
+            event[key] = REDACTED
+    return event
 
 
 def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
@@ -20,6 +43,7 @@ def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_secrets,
     ]
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer()

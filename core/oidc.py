@@ -24,6 +24,7 @@ from joserfc.jwk import KeySet
 from core.models.identity_provider import IdentityProvider
 
 DISCOVERY_TTL_S = 300.0
+REFRESH_AT_MOST_EVERY_S = 60.0  # a flood of forged tokens must not become a flood of fetches
 CLOCK_LEEWAY_S = 60
 HTTP_TIMEOUT_S = 10.0
 
@@ -62,7 +63,9 @@ class _Discovery:
     def get(self, url: str, *, refresh: bool = False) -> tuple[dict[str, Any], KeySet]:
         with self._lock:
             cached = self._entries.get(url)
-        if cached and not refresh and time.monotonic() - cached[0] < DISCOVERY_TTL_S:
+        age = time.monotonic() - cached[0] if cached else None
+        fresh_enough = REFRESH_AT_MOST_EVERY_S if refresh else DISCOVERY_TTL_S
+        if cached and age is not None and age < fresh_enough:
             return cached[1], cached[2]
         try:
             with httpx.Client(timeout=HTTP_TIMEOUT_S) as client:
@@ -194,7 +197,8 @@ def _decode(provider: IdentityProvider, id_token: str) -> jwt.Token:
 
 
 def _claim_problem(exc: JoseError) -> str:
-    return str(exc) or type(exc).__name__
+    description = getattr(exc, "description", None)
+    return str(description or getattr(exc, "error", None) or type(exc).__name__)
 
 
 def end_session_url(

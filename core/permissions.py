@@ -208,3 +208,21 @@ def action_for(resource: str, method: str) -> str:
     """The action a plain route on ``resource`` takes, from its HTTP method."""
     verb = {"GET": "read", "HEAD": "read", "DELETE": "delete"}.get(method.upper(), "write")
     return f"{resource}:{verb}"
+
+
+def matrix_markdown() -> str:
+    """The matrix as a Markdown table (docs/access-control.md carries it; a test compares)."""
+    roles = list(Role)
+    lines = [
+        "| action | " + " | ".join(role.value for role in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for action in Action:
+        cells = []
+        for role in roles:
+            granted = MATRIX[role]
+            cells.append(
+                "✓" if action in granted else "own" if action + OWN_SUFFIX in granted else ""
+            )
+        lines.append(f"| `{action.value}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

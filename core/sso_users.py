@@ -3,7 +3,8 @@
 The provider is the source of truth for roles of users who sign in through it: each login
 sets the user's roles to what the claim maps to (an audited change when it differs), so a
 person removed from a group at the provider loses the role at their next sign-in. A login
-whose claims map to no role is refused: nobody gets in with no defined permissions.
+whose claims map to no role is refused (nobody gets in with no defined permissions), and a
+known user who arrives so loses all roles and open sessions at once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 
-from core import audit, users
+from core import audit, browser_sessions, users
 from core.clock import utcnow
 from core.errors import ConflictError, InvalidInputError
 from core.models.identity_provider import IdentityProvider, UserIdentity
@@ -48,14 +49,17 @@ def sign_in(session: Session, *, provider: IdentityProvider, claims: dict[str, A
     subject = str(claims["sub"])
     email = claims.get(provider.email_claim)
     roles = mapped_roles(provider, claims)
-    if not roles:
-        return _refused(session, "your account has no role in Switchboard", method, subject, email)
     identity = session.execute(
         select(UserIdentity).where(
             col(UserIdentity.provider_id) == provider.id, col(UserIdentity.subject) == subject
         )
     ).scalar_one_or_none()
     user = session.get(User, (provider.tenant_id, identity.user_id)) if identity else None
+    if not roles:
+        if user is not None and user.roles:  # removed from every group: loses every role now
+            users.update_user(session, user_id=user.id, changes={"roles": []})
+            browser_sessions.revoke_all(session, user_id=user.id)
+        return _refused(session, "your account has no role in Switchboard", method, subject, email)
     if user is None:
         if not isinstance(email, str) or claims.get("email_verified") is False:
             return _refused(session, "the provider sent no verified e-mail", method, subject, email)
@@ -103,7 +107,12 @@ def _refused(
         session,
         action="signin.failed",
         outcome="failure",
-        detail={"method": method, "reason": reason, "subject": subject, "email": str(email)},
+        detail={
+            "method": method,
+            "reason": reason,
+            "subject": subject,
+            "email": email if isinstance(email, str) else None,
+        },
     )
     return SsoOutcome(None, reason)
 

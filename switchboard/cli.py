@@ -23,7 +23,7 @@ from rich.progress import (
 from channels.email.cli import app as email_app
 from core import api_keys, migrate, tenants
 from core.db import Database
-from core.errors import ConflictError
+from core.errors import ConflictError, InvalidInputError
 from core.logs import configure_logging
 from core.seed import SeedPlan, seed_tenant
 from core.settings import Settings, get_settings
@@ -142,6 +142,7 @@ def demo(
         DEMO_MAILBOX,
         DEMO_SLUG,
         demo_social_webhooks,
+        prepare_demo_accounts,
         prepare_demo_channels,
         prepare_demo_mailbox,
         prepare_demo_tenant,
@@ -160,6 +161,7 @@ def demo(
     mailbox_token = prepare_demo_mailbox(database)
     hotline = prepare_demo_channels(database)
     social_webhooks = demo_social_webhooks(database)
+    password, accounts = prepare_demo_accounts(database)
     base = f"http://{settings.host}:{settings.port}"
     smtp_address = (
         f"{settings.smtp_listen_host}:{settings.smtp_listen_port}"
@@ -167,6 +169,7 @@ def demo(
         else "disabled"
     )
     urls = {
+        "sign_in": f"{base}/auth/{DEMO_SLUG}/login",
         "api": f"{base}/api/v1",
         "api_docs": f"{base}/api/docs",
         "openapi": f"{base}/api/schema/openapi.json",
@@ -187,6 +190,7 @@ def demo(
         {
             "tenant": DEMO_SLUG,
             "api_key": key,
+            "sign_in": {"url": urls["sign_in"], "password": password, "accounts": accounts},
             "urls": urls,
             "outbound_dir": str(settings.var_dir / "outbound"),
             "mailbox": DEMO_MAILBOX,
@@ -207,6 +211,10 @@ def demo(
         for name, url in urls.items():
             console.print(f"  {name:<14} {url}")
         console.print(f"  credentials {credentials_path}  (API key: {key})")
+        console.print(
+            f"  sign in at {urls['sign_in']} as {accounts['admin']} (or any role's account in "
+            f"the credentials file), password {password}"
+        )
         console.print(
             f'  try: curl -H "Authorization: Bearer {key}" {urls["api"]}/conversations?limit=5'
         )
@@ -236,8 +244,15 @@ def tenant_create(
 
 
 @tenant_app.command("api-key")
-def tenant_api_key(slug: str, name: Annotated[str, typer.Option()] = "cli") -> None:
-    """Issue another API key for a tenant (shown once)."""
+def tenant_api_key(
+    slug: str,
+    name: Annotated[str, typer.Option()] = "cli",
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="a permission action (repeatable); default: every action"),
+    ] = None,
+) -> None:
+    """Issue another API token for a tenant (shown once), with these scopes."""
     _, database = _setup()
     with database.system_session() as session:
         tenant = tenants.get_by_slug(session, slug)
@@ -245,7 +260,12 @@ def tenant_api_key(slug: str, name: Annotated[str, typer.Option()] = "cli") -> N
         console.print(f"[red]no tenant {slug!r}[/]")
         raise typer.Exit(1)
     with database.tenant_unit(tenant.id) as session:
-        typer.echo(api_keys.issue_key(session, name=name).secret)
+        scopes = scope or list(api_keys.ALL_SCOPES)
+        try:
+            typer.echo(api_keys.issue_key(session, name=name, scopes=scopes).secret)
+        except InvalidInputError as exc:
+            console.print(f"[red]{exc.problems[0].message if exc.problems else exc.detail}[/]")
+            raise typer.Exit(2) from exc
 
 
 @app.command()

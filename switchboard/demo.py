@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,9 +12,9 @@ from sqlmodel import col
 
 from channels.phone.demo import DEMO_NUMBER, install_demo_voice
 from channels.webform.default_forms import install_default_forms
-from core import api_keys, mailboxes, tenants
+from core import api_keys, local_sign_in, mailboxes, tenants
 from core.db import Database
-from core.models import Queue, SocialAccount, SocialNetwork, Tenant, VoiceLine
+from core.models import Queue, Role, SocialAccount, SocialNetwork, Tenant, User, VoiceLine
 from core.seed import SeedPlan, seed_tenant
 from core.seed.staff import FRONT_PHONE, FRONT_WRITTEN
 
@@ -106,3 +107,41 @@ def demo_social_webhooks(database: Database) -> dict[str, str]:
         for network, account_id in accounts
         if network in (SocialNetwork.WEBHOOK, SocialNetwork.FACEBOOK)
     }
+
+
+DEMO_ACCOUNTS: tuple[tuple[Role, str], ...] = (
+    (Role.ADMIN, "Ada Admin"),
+    (Role.SUPERVISOR, "Sam Supervisor"),
+    (Role.TEAM_LEAD, "Tia Teamlead"),
+    (Role.AGENT, "Alex Agent"),
+    (Role.QA_INSPECTOR, "Quinn Inspector"),
+    (Role.SOCIAL_MONITOR, "Mo Monitor"),
+    (Role.EXECUTIVE, "Eve Executive"),
+)
+
+
+def prepare_demo_accounts(database: Database) -> tuple[str, dict[str, str]]:
+    """One sign-in account per role (created once) and a fresh password for all of them.
+
+    The password is new at every start and exists only in the demo's credentials file, so
+    no password is ever in the code or the repository.
+    """
+    with database.system_session() as session:
+        tenant = tenants.get_by_slug(session, DEMO_SLUG)
+    if tenant is None:
+        raise LookupError("prepare the demo tenant first")
+    password = secrets.token_urlsafe(12)
+    emails: dict[str, str] = {}
+    with database.tenant_unit(tenant.id) as session:
+        for role, name in DEMO_ACCOUNTS:
+            email = f"{role.value.replace('_', '.')}@northwind.example"
+            user = session.execute(
+                sa.select(User).where(col(User.email) == email)
+            ).scalar_one_or_none()
+            if user is None:
+                user = User(email=email, name=name, roles=[role.value], languages=["en", "zh"])
+                session.add(user)
+                session.flush()
+            local_sign_in.set_password(session, user=user, password=password)
+            emails[role.value] = email
+    return password, emails

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
+import structlog
 from anyio import to_thread
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from litestar import Request, Response, get
@@ -35,6 +36,7 @@ from core.models.identity_provider import IdentityProvider
 
 PENDING_COOKIE = "sb_oidc"
 PENDING_MAX_AGE_S = 600
+MAX_PROVIDER_TEXT = 200
 AUTH_TAGS = ["sign-in"]
 
 
@@ -54,6 +56,9 @@ def _provider(
         return provider if provider is not None and provider.enabled else None
 
 
+log = structlog.get_logger(__name__)
+
+
 def _refused(
     request: Request[Any, Any, Any],
     tenant: TenantRef,
@@ -62,6 +67,7 @@ def _refused(
     *,
     status: int = 401,
 ) -> Response[str]:
+    log.info("auth.sso_refused", tenant=tenant.slug, provider=provider.key, reason=reason)
     with database_of(request).tenant_unit(tenant.id) as session:
         audit.bind_actor(session, request_actor(request))
         sso_users.refuse(session, provider=provider, reason=reason)
@@ -142,17 +148,29 @@ async def oidc_callback(
             lambda: _refused(request, tenant, provider, reason, status=status)
         )
 
-    if error:
-        return await refuse(f"the identity provider said: {error_description or error}")
     try:
         raw = _serializer(request).loads(
             request.cookies.get(PENDING_COOKIE, ""), max_age=PENDING_MAX_AGE_S
         )
         pending = oidc.PendingLogin(**raw)
     except (BadSignature, TypeError):
-        return await refuse("the sign-in took too long or did not start here; start again", 400)
+        # Not a sign-in this browser started (or a stale one): nothing to audit, since
+        # anyone can send this request and the log must not be theirs to fill.
+        log.info("auth.sso_callback_without_start", tenant=tenant.slug, provider=provider.key)
+        return message_page(
+            "Sign-in failed",
+            "The sign-in took too long or did not start here; start again.",
+            status=400,
+            link=f"/auth/{tenant.slug}/login",
+            link_text="Back to sign-in",
+        )
+    if error:
+        said = (error_description or error)[:MAX_PROVIDER_TEXT]
+        return await refuse(f"the identity provider said: {said}")
     state = oidc_state
-    if not code or not state:
+    if state != pending.state:
+        return await refuse("the sign-in state does not match; start again", 400)
+    if not code:
         return await refuse("the identity provider sent no code", 400)
     try:
         verified = await to_thread.run_sync(
@@ -174,13 +192,17 @@ async def oidc_callback(
 
     outcome = await to_thread.run_sync(link_user)
     if outcome.user is None:
-        return message_page(
+        refused = message_page(
             "Sign-in refused",
             outcome.failure or "refused",
             status=403,
             link=f"/auth/{tenant.slug}/login",
             link_text="Back to sign-in",
         )
+        refused.cookies.append(
+            expired_cookie(request, PENDING_COOKIE, path=_callback_path(tenant, key))
+        )
+        return refused
     return await signed_in_redirect(
         request,
         tenant.id,

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import structlog
 from anyio import to_thread
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
@@ -43,6 +44,7 @@ from core.models.identity_provider import IdentityProvider
 from core.models.tenant import Tenant
 from core.models.user import User
 
+log = structlog.get_logger(__name__)
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 AUTH_TAGS = ["sign-in"]
 
@@ -144,6 +146,12 @@ async def login_submit(
             return local_sign_in.sign_in(session, email=email, password=password)
 
     outcome = await to_thread.run_sync(attempt)
+    log.info(
+        "auth.password_sign_in",
+        tenant=tenant.slug,
+        succeeded=outcome.user is not None,
+        reason=outcome.failure,
+    )
     if outcome.user is None:
         status = 429 if outcome.retry_after else 401
         headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
