@@ -43,7 +43,6 @@ from api.controllers.org_units import OrgUnitController
 from api.controllers.queues import QueueController
 from api.controllers.routing import (
     ConversationRoutingController,
-    OfferController,
     RoutingPolicyController,
 )
 from api.controllers.sign_in import SIGN_IN_ROUTES
@@ -120,7 +119,6 @@ def create_app(
             SlaController,
             AgentController,
             RoutingPolicyController,
-            OfferController,
             ConversationRoutingController,
             FormController,
             VoiceAccountController,

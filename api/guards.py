@@ -30,6 +30,8 @@ def route_action(handler: BaseRouteHandler, method: str) -> str | None:
 
 def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """PermissionDeniedError unless the caller's permissions cover this route's action."""
+    if connection.scope.get("method") == "OPTIONS":
+        return  # Litestar's own answer: which methods the path has, and no data
     principal = connection.scope.get("auth")
     if not isinstance(principal, Principal):
         raise AuthenticationError("not authenticated")

@@ -25,7 +25,7 @@ from core.lookup import get_by_id
 from core.models.tenant import ApiKey
 from core.models.user import User
 from core.pagination import Page, paginate
-from core.permissions import Action, permissions_for, valid_scopes
+from core.permissions import Action, permissions_for, unknown_scopes
 from core.token_digest import digest
 
 KEY_PREFIX = "sb_"
@@ -65,7 +65,7 @@ def issue_key(
     InvalidInputError for unknown scopes or a past expiry; PermissionDeniedError when the
     issuer asks for scopes their roles do not have.
     """
-    unknown = valid_scopes(scopes)
+    unknown = unknown_scopes(scopes)
     if unknown or not scopes:
         problem = f"unknown scopes: {', '.join(unknown)}" if unknown else "name at least one"
         raise InvalidInputError("invalid scopes", [FieldProblem("scopes", problem)])

@@ -49,6 +49,8 @@ class Action(enum.StrEnum):
     VOICE_READ = "voice:read"
     VOICE_WRITE = "voice:write"
     VOICE_DELETE = "voice:delete"
+    VOICE_ACCOUNT_READ = "voice_account:read"
+    VOICE_ACCOUNT_WRITE = "voice_account:write"
     INTERACTIONS_READ = "interactions:read"
     INTERACTIONS_WRITE = "interactions:write"
     CALLBACKS_READ = "callbacks:read"
@@ -90,7 +92,6 @@ _FRONT_LINE = {
     A.ORG_UNITS_READ,
     A.SLA_READ,
     A.AGENTS_READ,
-    A.OFFERS_WRITE,
     A.INTERACTIONS_READ,
     A.INTERACTIONS_WRITE,
     A.CALLBACKS_READ,
@@ -99,6 +100,7 @@ _FRONT_LINE = {
 
 _TEAM_LEAD = _FRONT_LINE | {
     A.AGENTS_WRITE,
+    A.OFFERS_WRITE,
     A.ROUTING_READ,
     A.FORMS_READ,
     A.VOICE_READ,
@@ -111,7 +113,11 @@ _TEAM_LEAD = _FRONT_LINE | {
     A.CONVERSATIONS_EXPORT,
 }
 
+# Administration, including every setting that holds a provider credential.
 _TENANT_ADMINISTRATION = {
+    A.VOICE_ACCOUNT_WRITE,
+    A.SOCIAL_ACCOUNTS_WRITE,
+    A.SOCIAL_ACCOUNTS_DELETE,
     A.USERS_WRITE,
     A.USERS_DELETE,
     A.ORG_UNITS_WRITE,
@@ -131,7 +137,7 @@ MATRIX: Mapping[Role, frozenset[str]] = {
     Role.ADMIN: _ALL,
     Role.SUPERVISOR: _ALL - _TENANT_ADMINISTRATION,
     Role.TEAM_LEAD: frozenset(_TEAM_LEAD),
-    Role.AGENT: frozenset(_FRONT_LINE | {A.AGENTS_WRITE + OWN_SUFFIX}),
+    Role.AGENT: frozenset(_FRONT_LINE | {A.AGENTS_WRITE + OWN_SUFFIX, A.OFFERS_WRITE + OWN_SUFFIX}),
     Role.QA_INSPECTOR: frozenset(
         {
             A.ME_READ,
@@ -151,6 +157,7 @@ MATRIX: Mapping[Role, frozenset[str]] = {
     Role.SOCIAL_MONITOR: frozenset(
         {
             A.ME_READ,
+            # incidents:write includes the crisis desk's call-backs to affected customers
             A.CONTACTS_READ,
             A.CONVERSATIONS_READ,
             A.CONVERSATIONS_WRITE,
@@ -182,9 +189,13 @@ MATRIX: Mapping[Role, frozenset[str]] = {
 }
 
 
+EVERYONE: frozenset[str] = frozenset({A.ME_READ})
+"""What every signed-in person may do, roles or none (a user with no role learns so)."""
+
+
 def permissions_for(roles: Iterable[str]) -> frozenset[str]:
     """Everything the holder of these roles may do; unknown role names grant nothing."""
-    granted: set[str] = set()
+    granted: set[str] = set(EVERYONE)
     for name in roles:
         try:
             granted |= MATRIX[Role(name)]
@@ -198,9 +209,12 @@ def allows(granted: frozenset[str], action: str, *, own: bool = False) -> bool:
     return action in granted or (own and action + OWN_SUFFIX in granted)
 
 
-def valid_scopes(scopes: Iterable[str]) -> list[str]:
-    """The names among ``scopes`` that are not actions (empty when all are)."""
-    known = {a.value for a in Action} | {a.value + OWN_SUFFIX for a in Action}
+def unknown_scopes(scopes: Iterable[str]) -> list[str]:
+    """The names among ``scopes`` that are not actions (empty when all are).
+
+    ``@own`` grants are not scopes: a token acts for no user, so it owns no record.
+    """
+    known = {a.value for a in Action}
     return [s for s in scopes if s not in known]
 
 

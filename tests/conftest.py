@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy.engine import make_url
 
 from core import api_keys, tenants
@@ -23,6 +24,7 @@ from core.migrate import upgrade
 
 configure_logging(level="INFO")
 
+CHROMIUM = Path("/usr/bin/chromium")
 POSTGRES_ADMIN_URL = os.environ.get(
     "SWITCHBOARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -113,6 +115,19 @@ def tenant(database: Database) -> TenantHandle:
 @pytest.fixture
 def other_tenant(database: Database) -> TenantHandle:
     return make_tenant(database, prefix="other")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium under Playwright, for page tests; skipped where it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Debian's Chromium is not installed at /usr/bin/chromium (apt install chromium)"
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.models.user import Role
-from core.permissions import MATRIX, OWN_SUFFIX, Action, allows, matrix_markdown, permissions_for
+from core.permissions import (
+    EVERYONE,
+    MATRIX,
+    OWN_SUFFIX,
+    Action,
+    allows,
+    matrix_markdown,
+    permissions_for,
+)
 
 DOC = Path(__file__).parent.parent / "docs" / "access-control.md"
 
@@ -39,4 +47,4 @@ def test_own_grants_allow_only_the_callers_own_record() -> None:
 def test_roles_add_up_and_unknown_roles_grant_nothing() -> None:
     both = permissions_for(["agent", "social_monitor"])
     assert both == MATRIX[Role.AGENT] | MATRIX[Role.SOCIAL_MONITOR]
-    assert permissions_for(["root", "superuser"]) == frozenset()
+    assert permissions_for(["root", "superuser"]) == EVERYONE == {Action.ME_READ}

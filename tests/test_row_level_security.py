@@ -55,14 +55,18 @@ def test_a_tenant_session_cannot_write_rows_for_another_tenant(
         "INSERT INTO contact (tenant_id, id, created_at, name, value_tier, attributes) "
         "VALUES (:tenant, gen_random_uuid(), now(), 'planted', 'standard', '{}')"
     )
-    with pytest.raises(DBAPIError, match="row-level security"):
-        with database.tenant_unit(tenant.id) as session:
-            session.execute(insert, {"tenant": other_tenant.id})
-    with pytest.raises(DBAPIError, match="row-level security"):
-        with database.tenant_unit(tenant.id) as session:
-            session.execute(
-                sa.text("UPDATE contact SET tenant_id = :other"), {"other": other_tenant.id}
-            )
+    with (
+        pytest.raises(DBAPIError, match="row-level security"),
+        database.tenant_unit(tenant.id) as session,
+    ):
+        session.execute(insert, {"tenant": other_tenant.id})
+    with (
+        pytest.raises(DBAPIError, match="row-level security"),
+        database.tenant_unit(tenant.id) as session,
+    ):
+        session.execute(
+            sa.text("UPDATE contact SET tenant_id = :other"), {"other": other_tenant.id}
+        )
     with database.tenant_unit(tenant.id) as session:
         deleted = session.execute(
             sa.text("DELETE FROM contact WHERE tenant_id = :other"), {"other": other_tenant.id}
@@ -97,6 +101,8 @@ def test_audit_entries_cannot_be_changed_or_removed(
     with database.system_unit() as session:
         assert session.execute(sa.text("SELECT count(*) FROM audit_entry")).scalar_one() >= 1
     for statement in ("UPDATE audit_entry SET action = 'x'", "DELETE FROM audit_entry"):
-        with pytest.raises(DBAPIError, match="append-only"):
-            with database.system_unit() as session:
-                session.execute(sa.text(statement))
+        with (
+            pytest.raises(DBAPIError, match="append-only"),
+            database.system_unit() as session,
+        ):
+            session.execute(sa.text(statement))

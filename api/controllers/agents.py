@@ -21,6 +21,7 @@ from api.schemas.routing import (
     StateChangeOut,
 )
 from core.conversation_queries import get_conversation
+from core.permissions import Action
 from core.routing import offers, presence, router
 
 
@@ -108,6 +109,36 @@ class AgentController(Controller):
             OfferOut.model_validate(offer)
             for offer in offers.pending_offers(session, agent_id=user_id)
         ]
+
+    @post(
+        "/{user_id:uuid}/offers/{offer_id:uuid}/accept",
+        sync_to_thread=True,
+        action=Action.OFFERS_WRITE,
+        owner_param="user_id",  # agents answer their own offers; leads may for anyone
+        status_code=200,
+        summary="Accept an offer: the conversation becomes the agent's",
+        responses=problem_responses(404, 409),
+    )
+    def accept_offer(
+        self, session: TenantSession, user_id: FromPath[uuid.UUID], offer_id: FromPath[uuid.UUID]
+    ) -> OfferOut:
+        offer = offers.accept_offer(session, offer_id=offer_id, agent_id=user_id)
+        return OfferOut.model_validate(offer)
+
+    @post(
+        "/{user_id:uuid}/offers/{offer_id:uuid}/decline",
+        sync_to_thread=True,
+        action=Action.OFFERS_WRITE,
+        owner_param="user_id",
+        status_code=200,
+        summary="Decline an offer: the conversation goes to someone else",
+        responses=problem_responses(404, 409),
+    )
+    def decline_offer(
+        self, session: TenantSession, user_id: FromPath[uuid.UUID], offer_id: FromPath[uuid.UUID]
+    ) -> OfferOut:
+        offer = offers.decline_offer(session, offer_id=offer_id, agent_id=user_id)
+        return OfferOut.model_validate(offer)
 
     @post(
         "/{user_id:uuid}/pull",

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from litestar import Controller, get, post, put
+from litestar import Controller, get, put
 from litestar.params import FromPath, JSONBody
 
 from api.dependencies import TenantSession
 from api.problems import problem_responses
 from api.schemas.routing import (
     ConversationRoutingOut,
-    OfferOut,
     RoutingPolicyIn,
     RoutingPolicyOut,
 )
-from core.routing import offers, policy, rank
+from core.routing import policy, rank
 
 
 class RoutingPolicyController(Controller):
@@ -38,32 +37,6 @@ class RoutingPolicyController(Controller):
     ) -> RoutingPolicyOut:
         updated = policy.update_policy(session, changes=data.changes())
         return RoutingPolicyOut.model_validate(updated)
-
-
-class OfferController(Controller):
-    path = "/offers"
-    opt = {"resource": "offers"}  # permissions: api.guards
-    tags = ["routing"]
-
-    @post(
-        "/{offer_id:uuid}/accept",
-        sync_to_thread=True,
-        status_code=200,
-        summary="Accept an offer: the conversation becomes the agent's",
-        responses=problem_responses(404, 409),
-    )
-    def accept(self, session: TenantSession, offer_id: FromPath[uuid.UUID]) -> OfferOut:
-        return OfferOut.model_validate(offers.accept_offer(session, offer_id=offer_id))
-
-    @post(
-        "/{offer_id:uuid}/decline",
-        sync_to_thread=True,
-        status_code=200,
-        summary="Decline an offer: the conversation goes to someone else",
-        responses=problem_responses(404, 409),
-    )
-    def decline(self, session: TenantSession, offer_id: FromPath[uuid.UUID]) -> OfferOut:
-        return OfferOut.model_validate(offers.decline_offer(session, offer_id=offer_id))
 
 
 class ConversationRoutingController(Controller):

@@ -57,6 +57,25 @@ def _unknown_tenant() -> Response[str]:
     return message_page("Not found", "There is no such organisation here.", status=404)
 
 
+def _form_tenant(
+    request: Request[Any, Any, Any], slug: str, data: Form
+) -> TenantRef | Response[str]:
+    """The tenant a posted form is for, or the page that refuses it (unknown tenant, a form
+    without its CSRF token)."""
+    tenant = find_tenant(database_of(request), slug)
+    if tenant is None:
+        return _unknown_tenant()
+    if not form_csrf_ok(request, data.get("csrf_token")):
+        return message_page(
+            "Form expired",
+            "The form was too old or came from elsewhere; please try again.",
+            status=403,
+            link=login_path(tenant.slug),
+            link_text="Back to sign-in",
+        )
+    return tenant
+
+
 def _login_page(
     request: Request[Any, Any, Any],
     tenant: TenantRef,
@@ -126,18 +145,10 @@ async def login_submit(
     request: Request[Any, Any, Any], tenant_slug: FromPath[str], data: Form
 ) -> Response[Any]:
     database = database_of(request)
-    tenant = await to_thread.run_sync(find_tenant, database, tenant_slug)
-    if tenant is None:
-        return _unknown_tenant()
+    tenant = await to_thread.run_sync(_form_tenant, request, tenant_slug, data)
+    if not isinstance(tenant, TenantRef):
+        return tenant
     next_path = safe_next(data.get("next"), ACCOUNT_PATH)
-    if not form_csrf_ok(request, data.get("csrf_token")):
-        return message_page(
-            "Sign-in expired",
-            "The sign-in form was too old or came from elsewhere; please try again.",
-            status=403,
-            link=login_path(tenant.slug),
-            link_text="Back to sign-in",
-        )
     email, password = data.get("email", ""), data.get("password", "")
 
     def attempt() -> local_sign_in.SignInOutcome:
@@ -303,11 +314,9 @@ def _forgot_submit(
     request: Request[Any, Any, Any], tenant_slug: FromPath[str], data: Form
 ) -> Response[str]:
     database = database_of(request)
-    tenant = find_tenant(database, tenant_slug)
-    if tenant is None:
-        return _unknown_tenant()
-    if not form_csrf_ok(request, data.get("csrf_token")):
-        return message_page("Form expired", "Please try again.", status=403)
+    tenant = _form_tenant(request, tenant_slug, data)
+    if not isinstance(tenant, TenantRef):
+        return tenant
     with database.tenant_unit(tenant.id) as session:
         audit.bind_actor(session, request_actor(request))
         password_resets.request_reset(session, email=data.get("email", ""))
@@ -393,11 +402,9 @@ def _reset_submit(
     request: Request[Any, Any, Any], tenant_slug: FromPath[str], data: Form
 ) -> Response[str]:
     database = database_of(request)
-    tenant = find_tenant(database, tenant_slug)
-    if tenant is None:
-        return _unknown_tenant()
-    if not form_csrf_ok(request, data.get("csrf_token")):
-        return message_page("Form expired", "Please try again.", status=403)
+    tenant = _form_tenant(request, tenant_slug, data)
+    if not isinstance(tenant, TenantRef):
+        return tenant
     token = data.get("token", "")
     try:
         with database.tenant_unit(tenant.id) as session:

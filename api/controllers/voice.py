@@ -62,7 +62,7 @@ def _slug(session: TenantSession) -> str:
 
 class VoiceAccountController(Controller):
     path = "/voice/account"
-    opt = {"resource": "voice"}  # permissions: api.guards
+    opt = {"resource": "voice_account"}  # permissions: api.guards (it holds credentials)
     tags = ["voice"]
 
     @get("/", sync_to_thread=True, summary="The voice account", responses=problem_responses(404))

@@ -18,7 +18,7 @@ from sqlmodel import col
 
 from core import statements as st
 from core.clock import utcnow
-from core.errors import ConflictError
+from core.errors import ConflictError, NotFoundError
 from core.events import record_event
 from core.ids import new_id
 from core.lookup import get_by_id
@@ -112,14 +112,19 @@ def pending_offers(session: Session, *, agent_id: uuid.UUID) -> list[RoutingOffe
 
 
 def accept_offer(
-    session: Session, *, offer_id: uuid.UUID, at: datetime | None = None
+    session: Session,
+    *,
+    offer_id: uuid.UUID,
+    agent_id: uuid.UUID | None = None,
+    at: datetime | None = None,
 ) -> RoutingOffer:
     """The agent takes the conversation: it becomes theirs (ASSIGNED), capacity stays held.
 
-    NotFoundError for an unknown offer; ConflictError once it is answered or has expired.
+    NotFoundError for an unknown offer, or one made to another agent than ``agent_id``;
+    ConflictError once it is answered or has expired.
     """
     now = at or utcnow()
-    offer = _locked_offer(session, offer_id)
+    offer = _locked_offer(session, offer_id, agent_id)
     _check_open(offer, now)
     _answer(session, offer, OfferState.ACCEPTED, now)
     accepted = st.run(
@@ -147,14 +152,19 @@ def accept_offer(
 
 
 def decline_offer(
-    session: Session, *, offer_id: uuid.UUID, at: datetime | None = None
+    session: Session,
+    *,
+    offer_id: uuid.UUID,
+    agent_id: uuid.UUID | None = None,
+    at: datetime | None = None,
 ) -> RoutingOffer:
     """The agent turns it down: back in line, this agent skipped for it, routing job queued.
 
-    NotFoundError for an unknown offer; ConflictError once it is answered or has expired.
+    NotFoundError for an unknown offer, or one made to another agent than ``agent_id``;
+    ConflictError once it is answered or has expired.
     """
     now = at or utcnow()
-    offer = _locked_offer(session, offer_id)
+    offer = _locked_offer(session, offer_id, agent_id)
     _check_open(offer, now)
     _answer(session, offer, OfferState.DECLINED, now)
     _back_in_line(session, offer, EventType.OFFER_DECLINED, now)
@@ -173,7 +183,7 @@ def expire_offer(
     transaction); None when the offer was answered meanwhile or is not due yet.
     """
     now = at or utcnow()
-    offer = _locked_offer(session, offer_id)
+    offer = _locked_offer(session, offer_id, None)
     if offer.state is not OfferState.PENDING or offer.expires_at > now:
         return None
     _answer(session, offer, OfferState.EXPIRED, now)
@@ -193,10 +203,14 @@ def expire_offer(
     return offer.conversation_id
 
 
-def _locked_offer(session: Session, offer_id: uuid.UUID) -> RoutingOffer:
+def _locked_offer(
+    session: Session, offer_id: uuid.UUID, agent_id: uuid.UUID | None
+) -> RoutingOffer:
     """The offer, read again after locking its conversation (the lock order of routing)."""
     session.flush()
     offer = get_offer(session, offer_id=offer_id)
+    if agent_id is not None and offer.agent_id != agent_id:
+        raise NotFoundError(f"offer {offer_id} not found")
     lock_conversation(session, offer.conversation_id)
     session.refresh(offer)
     return offer

@@ -92,9 +92,8 @@ def insert_many(session: Session, table: sa.Table, rows: list[dict[str, Any]]) -
             for row in rows:
                 copy.write_row([Jsonb(row[c]) if c in json_columns else row[c] for c in columns])
     except psycopg.IntegrityError as exc:  # a racing twin: the caller retries, as for any insert
-        raise IntegrityError(statement, None, exc) from exc
-    finally:
-        connection.exec_driver_sql("SELECT set_config('role', %s, true)", (TENANT_ROLE,))
+        raise IntegrityError(statement, None, exc) from exc  # (the rollback restores the role)
+    connection.exec_driver_sql("SELECT set_config('role', %s, true)", (TENANT_ROLE,))
 
 
 def identity_value(post: IncomingPost) -> str | None:

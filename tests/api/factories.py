@@ -72,3 +72,11 @@ def all_pages(api: httpx.Client, path: str, **params: Any) -> list[dict[str, Any
         cursor = page["next_cursor"]
         if cursor is None:
             return items
+
+
+def audit_entries(api: httpx.Client, action: str = "") -> list[dict[str, Any]]:
+    """The tenant's audit entries whose action starts with ``action``, newest first."""
+    response = api.get(f"{API}/audit", params={"action": action, "limit": 200})
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items

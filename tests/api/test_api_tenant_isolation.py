@@ -2,9 +2,10 @@
 
 Tenant A gets one of every object. Tenant B's key then calls every operation: routes that
 address an object by path get A's ids and must answer 404 (or 403), never 2xx or 5xx; list
-routes, filtered by A's ids or not, must not show anything of A; create routes that reference
-A's objects are refused, and ones reusing A's unique values succeed (a conflict would reveal
-that A has them). Finally A's objects must be exactly as they were.
+routes (the audit log and the CSV export among them), filtered by A's ids or not, must not
+show anything of A; create routes that reference A's objects are refused, and ones reusing
+A's unique values succeed (a conflict would reveal that A has them). Finally A's objects must
+be exactly as they were.
 
 The walk is driven by the schema: a new route it does not know how to fill fails the test,
 so the walk keeps covering everything.
@@ -17,6 +18,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,6 +28,7 @@ from core.db import Database
 from core.routing import router
 from tests.api.factories import (
     API,
+    all_pages,
     create_contact,
     create_conversation,
     create_org_unit,
@@ -80,6 +83,10 @@ class World:
     post: str
     alert: str
     incident: str
+    token: str
+    token_name: str
+    provider: str
+    provider_key: str
 
     def ids(self) -> dict[str, str]:
         """Which object each id-like parameter name refers to."""
@@ -110,6 +117,9 @@ class World:
             "post_id": self.post,
             "alert_id": self.alert,
             "incident_id": self.incident,
+            "token_id": self.token,
+            "provider_id": self.provider,
+            "actor_user_id": self.user,
         }
 
 
@@ -159,6 +169,10 @@ def build_world(api: httpx.Client, database: Database, owner: TenantHandle) -> W
     form = created(api.post(f"{API}/forms", json=web_form(unique("form"), queue_id=queue["id"])))
     voice = voice_objects(api, database, owner.id, queue["id"])
     social = social_world(api, database, owner.id, queue["id"])
+    token = created(
+        api.post(f"{API}/api-tokens", json={"name": unique("tok"), "scopes": ["contacts:read"]})
+    )
+    provider = created(api.post(f"{API}/identity-providers", json=identity_provider(unique("idp"))))
     return World(
         contact=contact["id"],
         second_contact=second["id"],
@@ -191,12 +205,35 @@ def build_world(api: httpx.Client, database: Database, owner: TenantHandle) -> W
         post=social["post"],
         alert=social["alert"],
         incident=social["incident"],
+        token=token["id"],
+        token_name=token["name"],
+        provider=provider["id"],
+        provider_key=provider["key"],
     )
 
 
 def web_form(slug: str, **fields: Any) -> dict[str, Any]:
     email = {"name": "email", "type": "email", "label": {"en": "Email"}}
     return {"slug": slug, "title": {"en": "Form"}, "definition": {"fields": [email]}, **fields}
+
+
+def identity_provider(key: str) -> dict[str, Any]:
+    return {
+        "key": key,
+        "display_name": "Corporate SSO",
+        "issuer": "https://sso.example.com",
+        "client_id": f"client-{key}",
+        "client_secret": "a-client-secret",
+    }
+
+
+def export_window() -> dict[str, str]:
+    """A window around now: it holds every conversation the test made."""
+    now = datetime.now(UTC)
+    return {
+        "since": (now - timedelta(hours=1)).isoformat(),
+        "until": (now + timedelta(hours=1)).isoformat(),
+    }
 
 
 BodyFor = Callable[[World, World], dict[str, Any]]
@@ -256,6 +293,7 @@ ADDRESSED_BODIES: dict[tuple[str, str], BodyFor] = {
     },
     ("POST", f"{API}/incidents/{{incident_id}}/callbacks"): lambda a, b: {"reason": "steal"},
     ("POST", f"{API}/incidents/{{incident_id}}/close"): lambda a, b: {"review": "steal"},
+    ("PATCH", f"{API}/identity-providers/{{provider_id}}"): lambda a, b: {"enabled": False},
 }
 
 # Create operations: bodies that reference A's objects (refused) and bodies that reuse A's
@@ -359,11 +397,32 @@ CREATE_CASES: dict[tuple[str, str], list[tuple[BodyFor, set[int]]]] = {
         (lambda a, b: {"title": "Steal", "alert_ids": [a.alert]}, {422}),
         (lambda a, b: {"title": "B's own"}, {201}),
     ],
+    ("POST", f"{API}/api-tokens"): [
+        (lambda a, b: {"name": a.token_name, "scopes": ["contacts:read"]}, {201}),
+    ],
+    ("POST", f"{API}/identity-providers"): [
+        (lambda a, b: identity_provider(a.provider_key), {201}),
+    ],
 }
 
-# Extra lookups on list operations that could find A's objects by value rather than id.
+# Extra lookups on list operations that could find A's objects by value rather than id; an
+# operation with required query parameters is called with these only (the first one also
+# carries the id filters).
 LIST_LOOKUPS: dict[str, Callable[[World], list[dict[str, str]]]] = {
     f"{API}/contacts": lambda a: [{"identity_kind": "email", "identity": a.email}],
+    f"{API}/conversations/export": lambda a: [export_window()],
+    f"{API}/audit": lambda a: [
+        {"limit": "200"},
+        {"action": "api_token.", "limit": "200"},
+        {"action": "identity_provider.", "limit": "200"},
+    ],
+}
+
+# What B's first lookup must show of B's own: an answer that shows nothing at all would pass
+# the leak check without proving anything.
+LOOKUPS_SHOW: dict[str, Callable[[World], str]] = {
+    f"{API}/conversations/export": lambda b: b.conversation,
+    f"{API}/audit": lambda b: b.provider,
 }
 
 
@@ -410,6 +469,8 @@ def snapshot(api: httpx.Client, a: World) -> dict[str, Any]:
         f"{API}/social/posts/{a.post}",
         f"{API}/alerts/{a.alert}",
         f"{API}/incidents/{a.incident}",
+        f"{API}/api-tokens/{a.token}",
+        f"{API}/identity-providers/{a.provider}",
     ]
     seen = {}
     for path in paths:
@@ -450,12 +511,33 @@ def test_tenant_b_cannot_reach_any_of_tenant_a_objects_through_any_operation(
     a = build_world(api_a, database, tenant)
     b = build_world(api_b, database, other_tenant)
     before = snapshot(api_a, a)
-    a_ids = {value for value in a.ids().values()} | {a.second_contact}
+    a_audit = {entry["id"] for entry in all_pages(api_a, f"{API}/audit", limit=200)}
+    assert a_audit, "tenant A's world left no audit entries to look for"
+    a_ids = {value for value in a.ids().values()} | {a.second_contact} | a_audit
+    b_token = api_b.get(f"{API}/me").json()["token_id"]
     schema = api_b.get("/api/schema/openapi.json").json()
 
-    def assert_no_a_data(response: httpx.Response, label: str) -> None:
+    def shown(response: httpx.Response, path: str) -> str:
+        """What the answer shows; in B's audit log, not the paths of B's own requests.
+
+        B's token use is logged with the path it asked for, which may hold A's ids that B
+        itself sent: B's record of what B did, not A's data.
+        """
+        if path != f"{API}/audit":
+            return response.text
+        entries = response.json()["items"]
+        own = [
+            {**e, "detail": {}}
+            if e["action"] == "api_token.used" and e["actor_key_id"] == b_token
+            else e
+            for e in entries
+        ]
+        return json.dumps(own)
+
+    def assert_no_a_data(response: httpx.Response, label: str, path: str = "") -> None:
         if response.is_success:
-            leaked = [i for i in a_ids if i in response.text]
+            text = shown(response, path)
+            leaked = [i for i in a_ids if i in text]
             assert not leaked, f"{label} showed tenant A's objects {leaked}"
 
     walked: set[tuple[str, str]] = set()
@@ -486,17 +568,26 @@ def test_tenant_b_cannot_reach_any_of_tenant_a_objects_through_any_operation(
             continue
 
         if method == "GET":
-            query_names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-            id_params = {n for n in query_names if n.endswith("_id")}
-            unknown = id_params - a.ids().keys()
+            query = [p for p in operation.get("parameters", []) if p["in"] == "query"]
+            id_params = sorted(p["name"] for p in query if p["name"].endswith("_id"))
+            required = {p["name"] for p in query if p.get("required")}
+            unknown = set(id_params) - a.ids().keys()
             assert not unknown, f"the isolation walk cannot fill {unknown} of {label}"
-            queries = [{}, *({n: a.ids()[n]} for n in sorted(id_params))]
-            queries += LIST_LOOKUPS.get(path, lambda _: [])(a)
-            for query in queries:
-                response = api_b.get(path, params=query)
+            lookups = LIST_LOOKUPS.get(path, lambda _: [])(a)
+            if required:
+                assert lookups and required <= lookups[0].keys(), (
+                    f"the isolation walk cannot fill the required {sorted(required)} of {label}"
+                )
+            base = lookups[0] if required else {}
+            queries: list[dict[str, str]] = [] if required else [{}]
+            queries += [{**base, n: a.ids()[n]} for n in id_params] + lookups
+            for params in queries:
+                response = api_b.get(path, params=params)
                 calls += 1
-                assert response.status_code == 200, (label, query, response.text)
-                assert_no_a_data(response, f"{label} {query}")
+                assert response.status_code == 200, (label, params, response.text)
+                assert_no_a_data(response, f"{label} {params}", path)
+                if path in LOOKUPS_SHOW and lookups and params is lookups[0]:
+                    assert LOOKUPS_SHOW[path](b) in response.text, (label, params, "shows no B")
             continue
 
         assert key in CREATE_CASES, f"the isolation walk does not know how to call {label}"
@@ -510,6 +601,6 @@ def test_tenant_b_cannot_reach_any_of_tenant_a_objects_through_any_operation(
     known = ADDRESSED_BODIES.keys() | CREATE_CASES.keys() | PUBLIC_OPERATIONS | {EMAIL_WEBHOOK}
     stale = known - walked
     assert not stale, f"the isolation walk knows operations the schema no longer has: {stale}"
-    assert len(walked) >= 66 and calls >= 80
+    assert len(walked) >= 126 and calls >= 158
     after = snapshot(api_a, a)
     assert json.dumps(after, sort_keys=True) == json.dumps(before, sort_keys=True)

@@ -12,21 +12,20 @@ import pytest
 from core import api_keys
 from core.db import Database
 from core.errors import PermissionDeniedError
-from core.permissions import permissions_for
 from core.models.user import Role
+from core.permissions import permissions_for
 from tests.api.browser_session import PASSWORD, make_user, sign_in
 from tests.api.conftest import LiveServer
-from tests.api.factories import create_contact, create_conversation, create_queue, create_user
+from tests.api.factories import (
+    audit_entries,
+    create_contact,
+    create_conversation,
+    create_queue,
+    create_user,
+)
 from tests.conftest import TenantHandle
 
 AUDIT = "/api/v1/audit"
-
-
-def entries(api: httpx.Client, **query: Any) -> list[dict[str, Any]]:
-    response = api.get(AUDIT, params={"limit": 200, **query})
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
 
 
 def test_each_audited_action_leaves_an_entry(
@@ -68,7 +67,7 @@ def test_each_audited_action_leaves_an_entry(
     assert revoked.status_code == 204
     assert integration.get("/api/v1/contacts").status_code == 401
 
-    log = entries(api)
+    log = audit_entries(api)
     by_action: dict[str, list[dict[str, Any]]] = {}
     for entry in log:
         by_action.setdefault(entry["action"], []).append(entry)
@@ -88,8 +87,8 @@ def test_each_audited_action_leaves_an_entry(
     assert deleted["target_id"] == queue["id"] and deleted["actor_label"] == "token tests"
     (exported,) = by_action["conversations.exported"]
     assert exported["actor_user_id"] == str(admin.id) and "since" in exported["detail"]["query"]
-    assert entries(api, action="api_token.")  # the prefix filter
-    assert all(e["action"].startswith("user.") for e in entries(api, action="user."))
+    assert audit_entries(api, "api_token.")  # the prefix filter
+    assert all(e["action"].startswith("user.") for e in audit_entries(api, "user."))
 
 
 def test_only_admins_read_the_audit_log(
@@ -119,7 +118,7 @@ def test_identity_provider_secrets_are_write_only_and_not_audited(
     assert created.status_code == 201, created.text
     assert secret not in created.text
     assert created.json()["redirect_path"].endswith("/oidc/corp/callback")
-    (entry,) = entries(api, action="identity_provider.")
+    (entry,) = audit_entries(api, "identity_provider.")
     assert entry["detail"]["client_secret"] == "(set)" and secret not in str(entry)
     bad = api.post(
         "/api/v1/identity-providers",

@@ -100,3 +100,9 @@ def test_unknown_tenants_and_providers_are_plain_not_found_pages(
     assert client.get(f"/auth/{tenant.slug}/oidc/nope/start").status_code == 404
     callback = client.get(f"/auth/{tenant.slug}/oidc/nope/callback?code=x&state=y")
     assert callback.status_code == 404
+
+
+def test_options_says_which_methods_a_path_has(api: httpx.Client) -> None:
+    response = api.options("/api/v1/contacts")
+    assert response.status_code in {200, 204}, response.text
+    assert "POST" in {m.strip() for m in response.headers["allow"].split(",")}

@@ -28,17 +28,11 @@ from tests.api.browser_session import (
     sign_in,
 )
 from tests.api.conftest import LiveServer
+from tests.api.factories import audit_entries
 from tests.conftest import TenantHandle
 from workers.account_actors import send_password_reset
 
 ClientFor = Callable[[TenantHandle | None], httpx.Client]
-
-
-def audit_actions(api: httpx.Client, prefix: str) -> list[dict[str, object]]:
-    response = api.get("/api/v1/audit", params={"action": prefix, "limit": 200})
-    assert response.status_code == 200, response.text
-    entries: list[dict[str, object]] = response.json()["items"]
-    return entries
 
 
 def test_right_password_signs_in_and_the_session_works_until_sign_out(
@@ -56,7 +50,7 @@ def test_right_password_signs_in_and_the_session_works_until_sign_out(
     out = browser.client.post("/auth/logout", data={"csrf_token": csrf.group(1)})
     assert out.status_code == 303 and out.headers["location"] == f"/auth/{tenant.slug}/login"
     assert browser.client.get("/api/v1/me").status_code == 401
-    actions = [e["action"] for e in audit_actions(api, "sign")]
+    actions = [e["action"] for e in audit_entries(api, "sign")]
     assert actions[:2] == ["signout", "signin.succeeded"]
 
 
@@ -72,13 +66,13 @@ def test_wrong_passwords_lock_the_account_until_an_admin_unlocks_it(
     locked = post_login(client, tenant.slug, user.email, PASSWORD)
     assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 800
     assert "locked" in locked.text
-    assert [e["target_id"] for e in audit_actions(api, "account.locked")] == [str(user.id)]
+    assert [e["target_id"] for e in audit_entries(api, "account.locked")] == [str(user.id)]
 
     assert api.post(f"/api/v1/users/{user.id}/unlock").status_code == 204
     assert post_login(client, tenant.slug, user.email, PASSWORD).status_code == 303
-    failures = audit_actions(api, "signin.failed")
+    failures = audit_entries(api, "signin.failed")
     assert len(failures) == local_sign_in.MAX_FAILURES + 1
-    assert {e["detail"]["reason"] for e in failures} == {"wrong password", "account locked"}  # type: ignore[index]
+    assert {e["detail"]["reason"] for e in failures} == {"wrong password", "account locked"}
 
 
 def test_one_address_failing_too_often_is_throttled_whatever_the_account(
@@ -137,7 +131,7 @@ def test_signing_in_again_rotates_the_session_and_deactivation_ends_it(
 
     assert api.patch(f"/api/v1/users/{user.id}", json={"active": False}).status_code == 200
     assert fresh.get("/api/v1/me").status_code == 401
-    assert [e["action"] for e in audit_actions(api, "user.")][0] == "user.deactivated"
+    assert audit_entries(api, "user.")[0]["action"] == "user.deactivated"
 
 
 def test_password_reset_by_mailed_link(
@@ -193,5 +187,15 @@ def test_password_reset_by_mailed_link(
     assert old.client.get("/api/v1/me").status_code == 401  # signed out everywhere
     assert post_login(client, tenant.slug, user.email, PASSWORD).status_code == 401
     assert post_login(client, tenant.slug, user.email, new_password).status_code == 303
-    reasons = [e["action"] for e in audit_actions(api, "password.")]
+    reasons = [e["action"] for e in audit_entries(api, "password.")]
     assert reasons == ["password.reset", "password.reset_requested", "password.reset_requested"]
+
+
+def test_a_user_without_roles_signs_in_and_is_told_so_but_may_do_nothing(
+    live_server: LiveServer, database: Database, tenant: TenantHandle
+) -> None:
+    user = make_user(database, tenant.id)
+    browser = sign_in(live_server.base_url, tenant.slug, user.email)
+    me = browser.client.get("/api/v1/me").json()
+    assert me["roles"] == [] and me["permissions"] == ["me:read"]
+    assert browser.client.get("/api/v1/conversations").status_code == 403

@@ -20,26 +20,18 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from api.app import create_app
-from core.db import Database
-from tests.api.conftest import LiveServer
+from tests.api.conftest import LiveServer, live_server
+from tests.api.factories import audit_entries
 from tests.conftest import TenantHandle
 from tests.oidc_provider import OidcProvider
+
+__all__ = ["audit_entries", "live_server"]  # fixtures and helpers the tests here use
 
 API = "/api/v1"
 SESSION_COOKIE = "sb_session"
 PENDING_COOKIE = "sb_oidc"
 ROLE_MAP = {"cc-agents": ["agent"], "cc-leads": ["team_lead"], "cc-admins": ["admin"]}
 IDP_FORM_ACTION = re.compile(r'<form id="idp-login" action="([^"]*)"')
-
-
-@pytest.fixture(scope="session")
-def live_server(database: Database) -> Iterator[LiveServer]:
-    """Switchboard for this backend over real HTTP, with production settings (Secure cookies)."""
-    server = LiveServer(create_app(database))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -212,11 +204,3 @@ def second_browser_client(live_server: LiveServer) -> Iterator[httpx.Client]:
     """Another browser, with cookies of its own (a second device, or an attacker's)."""
     with httpx.Client(base_url=live_server.base_url, timeout=30) as client:
         yield client
-
-
-def audit_entries(admin: httpx.Client, action: str) -> list[dict[str, Any]]:
-    """The tenant's audit entries whose action starts with ``action``, newest first."""
-    response = admin.get(f"{API}/audit", params={"action": action, "limit": 100})
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items

@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from core import local_sign_in, users
 from core.db import Database
@@ -22,20 +21,7 @@ from tests.conftest import TenantHandle
 from tests.identity.conftest import SESSION_COOKIE, PersonFactory, SsoSetup
 from tests.oidc_provider import OidcProvider
 
-CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian's Chromium is not installed at /usr/bin/chromium (apt install chromium)"
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -108,11 +108,16 @@ def test_an_offer_is_seen_explained_and_accepted_once(
     assert offer["conversation_id"] == call["id"] and offer["state"] == "pending"
     assert routing["state"] == "offered" and routing["position"] is None
     assert [o["id"] for o in routing["offers"]] == [offer["id"]]
-    assert other_api.post(f"{API}/offers/{offer['id']}/accept").status_code == 404
+    answer = f"{API}/agents/{agent['id']}/offers/{offer['id']}"
+    assert other_api.post(f"{answer}/accept").status_code == 404
+    colleague = available_agent(api)
+    assert (
+        api.post(f"{API}/agents/{colleague['id']}/offers/{offer['id']}/accept").status_code == 404
+    )
     assert other_api.get(f"{API}/conversations/{call['id']}/routing").status_code == 404
 
-    accepted = ok(api.post(f"{API}/offers/{offer['id']}/accept"))
-    again = api.post(f"{API}/offers/{offer['id']}/decline")
+    accepted = ok(api.post(f"{answer}/accept"))
+    again = api.post(f"{answer}/decline")
 
     assert accepted["state"] == "accepted" and accepted["answered_at"] is not None
     assert again.status_code == 409

@@ -152,6 +152,7 @@ EVERY_SCOPE_IN_0007 = [
     "sentiment:read", "sla:delete", "sla:read", "sla:write", "social_accounts:delete",
     "social_accounts:read", "social_accounts:write", "social_posts:read", "users:delete",
     "users:read", "users:write", "voice:delete", "voice:read", "voice:write",
+    "voice_account:read", "voice_account:write",
 ]
 
 

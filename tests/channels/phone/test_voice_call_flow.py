@@ -59,7 +59,7 @@ def test_a_verified_caller_reaches_an_agent_who_answers_wraps_up_and_disposes(
     embedded.join_idle(IDLE)  # routing offers the call to the agent
     [offer] = ok(api.get(f"{API}/agents/{voice.agent}/offers"))
     assert offer["channel"] == "phone"
-    ok(api.post(f"{API}/offers/{offer['id']}/accept"))
+    ok(api.post(f"{API}/agents/{voice.agent}/offers/{offer['id']}/accept"))
     embedded.join_idle(IDLE)  # the bridge job redirects the live call
 
     [redirect] = fake_twilio.calls_to(f"/Calls/{sid}.json")

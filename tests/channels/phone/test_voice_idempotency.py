@@ -88,5 +88,5 @@ def test_a_caller_who_hangs_up_while_offered_frees_the_agent(
     assert status["loads"]["phone"] == 0 and status["state"] == "available"
     conversation = ok(api.get(f"{API}/conversations/{call['conversation_id']}"))
     assert conversation["routing_state"] == "unrouted" and conversation["assignee_id"] is None
-    accepted = api.post(f"{API}/offers/{offer['id']}/accept")
+    accepted = api.post(f"{API}/agents/{voice.agent}/offers/{offer['id']}/accept")
     assert accepted.status_code == 409, accepted.text
