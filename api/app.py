@@ -2,7 +2,8 @@
 
 Layout: ``/api/v1/...`` resources (API token or browser session, a permission check per
 route in api.guards, tenant-scoped session per request), ``/auth/...`` sign-in pages
-(password, OpenID Connect, reset; api.controllers.sign_in and oidc_sign_in),
+(password, OpenID Connect, reset; api.controllers.sign_in and oidc_sign_in), ``/dashboard/``
+the Dash app (dashboard.mount),
 ``/api/schema`` OpenAPI (JSON at ``/api/schema/openapi.json``), ``/api/docs`` interactive docs,
 ``/health`` and ``/metrics`` outside the API and without auth, ``/webhooks/email/{address}``
 outside the API with a per-mailbox token, ``/forms/{tenant}/{form}`` public web forms (page,
@@ -69,6 +70,7 @@ from channels.webform.public_forms import PublicForms
 from core.db import Database
 from core.settings import Settings, get_settings
 from core.storage import BlobStore, LocalFolderStore
+from dashboard.mount import dashboard_mount
 
 API_PREFIX = "/api/v1"
 
@@ -166,6 +168,7 @@ def create_app(
             MetricsController,
             *SIGN_IN_ROUTES,
             *OIDC_ROUTES,
+            dashboard_mount(database, settings),
             *([assets] if assets else []),
         ],
         exception_handlers=dict(EXCEPTION_HANDLERS),  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ PAGE_POLICY = (
 )
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 FRAMEABLE_PREFIXES = ("/forms/",)  # hosted forms are embedded on customers' sites
-OWN_POLICY_PREFIXES = ("/forms/", "/api/docs", "/api/schema")
+OWN_POLICY_PREFIXES = ("/forms/", "/api/docs", "/api/schema", "/dashboard")
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
