@@ -38,6 +38,7 @@ from api.controllers.form_pages import embed_script, form_page, form_post, form_
 from api.controllers.forms import FormController
 from api.controllers.handoffs import HandoffController
 from api.controllers.incidents import IncidentController
+from api.controllers.kpis import KpiController
 from api.controllers.monitors import MonitorController
 from api.controllers.oidc_sign_in import OIDC_ROUTES
 from api.controllers.org_units import OrgUnitController
@@ -136,6 +137,7 @@ def create_app(
             ApiTokenController,
             IdentityProviderController,
             AuditController,
+            KpiController,
         ],
         middleware=[DefineMiddleware(AuthenticationMiddleware)],
         guards=[authorize],

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import flask
 from sqlalchemy.orm import Session
 
-from core import browser_sessions
+from core import audit, browser_sessions
 from core.db import Database
 from core.permissions import allows, permissions_for
 from core.settings import Settings
@@ -85,9 +85,20 @@ def require(action: str) -> Viewer:
 
 @contextmanager
 def tenant_session() -> Iterator[Session]:
-    """A read-mostly unit scoped to the viewer's tenant (commits on success)."""
+    """A unit scoped to the viewer's tenant (commits on success); what it audits is the
+    viewer's doing."""
     database: Database = flask.g.database
-    with database.tenant_unit(viewer().tenant_id) as session:
+    current = viewer()
+    with database.tenant_unit(current.tenant_id) as session:
+        audit.bind_actor(
+            session,
+            audit.AuditActor(
+                user_id=current.user_id,
+                label=current.email,
+                ip=flask.request.remote_addr,
+                user_agent=flask.request.headers.get("User-Agent"),
+            ),
+        )
         yield session
 
 

@@ -19,10 +19,10 @@ from core.db import Database
 from core.settings import Settings
 from dashboard import access
 from dashboard.pages import Page
-from dashboard.views import sentiment
+from dashboard.views import executive, queue_health, sentiment, sla
 
 PREFIX = "/dashboard/"
-PAGES: tuple[Page, ...] = (sentiment.PAGE,)
+PAGES: tuple[Page, ...] = (queue_health.PAGE, sla.PAGE, sentiment.PAGE, executive.PAGE)
 PAGES_BY_PATH = {page.path: page for page in PAGES}
 STYLES = {
     "shell": {"fontFamily": "system-ui, -apple-system, 'Segoe UI', sans-serif", "margin": "0"},

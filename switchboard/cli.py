@@ -170,6 +170,7 @@ def demo(
     )
     urls = {
         "sign_in": f"{base}/auth/{DEMO_SLUG}/login",
+        "dashboard": f"{base}/dashboard/",
         "api": f"{base}/api/v1",
         "api_docs": f"{base}/api/docs",
         "openapi": f"{base}/api/schema/openapi.json",

@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from core.db import Database, use_database
 from core.models.outbox import OutboxJob
-from workers import routing_actors, sla_actors, social_actors, voice_actors
+from workers import kpi_actors, routing_actors, sla_actors, social_actors, voice_actors
 from workers.broker import make_broker
 from workers.periodic import Scheduler
 from workers.relay import OutboxRelay
@@ -56,6 +56,7 @@ class EmbeddedWorkers:
                 *sla_actors.PERIODIC,
                 *voice_actors.PERIODIC,
                 *social_actors.PERIODIC,
+                *kpi_actors.PERIODIC,
             )
             if periodic
             else ()

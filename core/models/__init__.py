@@ -21,6 +21,7 @@ from core.models.handoff import Handoff, HandoffKind
 from core.models.identity_provider import IdentityProvider, UserIdentity
 from core.models.inbound_record import InboundRecord, InboundState
 from core.models.interaction import FINAL_STATES, Interaction, InteractionState
+from core.models.kpi_rollup import KpiRefresh, KpiRollup
 from core.models.mailbox import Mailbox, TransportSecurity
 from core.models.message import DeliveryStatus, Message, MessageDirection
 from core.models.org_unit import OrgUnit, OrgUnitKind
@@ -102,6 +103,8 @@ __all__ = [
     "Interaction",
     "InteractionState",
     "JobReceipt",
+    "KpiRefresh",
+    "KpiRollup",
     "LocalCredential",
     "Mailbox",
     "Message",

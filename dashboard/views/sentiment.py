@@ -22,6 +22,7 @@ from core.social import alert_lifecycle
 from core.social.alert_lifecycle import AlertFilter
 from core.social.overview import PostLine, sentiment_overview
 from dashboard import access
+from dashboard.formatting import percent
 from dashboard.pages import Page
 from dashboard.widgets import card_row, empty_figure, period_picker, table
 
@@ -104,7 +105,7 @@ def register(app: dash.Dash) -> None:
                 ),
                 limit=50,
             ).items
-        share = f"{view.negative / view.total:.0%}" if view.total else "–"
+        share = percent(view.negative / view.total if view.total else None)
         cards = card_row(
             [
                 ("Posts", f"{view.total:,}", "sentiment-posts"),

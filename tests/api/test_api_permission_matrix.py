@@ -55,6 +55,10 @@ PERMISSION_DENIED = re.compile(r"needs the permission (\S+)$")
 # Operations whose required query parameters the walk fills in.
 REQUIRED_QUERIES: dict[str, Callable[[], dict[str, str]]] = {
     f"{API}/conversations/export": export_window,
+    f"{API}/kpis/executive": export_window,
+    f"{API}/kpis/heatmap": export_window,
+    f"{API}/kpis/sla/breach-rates": export_window,
+    f"{API}/kpis/sentiment": export_window,
 }
 
 ClientFor = Callable[[TenantHandle | None], httpx.Client]
@@ -157,6 +161,7 @@ def walk(
             if p["in"] == "query" and p.get("required")
         }
         params = REQUIRED_QUERIES[path]() if required else {}
+        params |= {name: ids[name] for name in required if name.endswith("_id")}
         assert required <= params.keys(), f"the matrix walk cannot fill {required} of {path}"
         has_body = "requestBody" in operation
         url = fill_path(path, ids)

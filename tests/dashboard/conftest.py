@@ -11,9 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
+from core import api_keys
+from core.clock import utcnow
 from core.db import Database
+from core.kpis import refresh_rollups
 from core.models.social import PostKind, SocialNetwork
 from core.models.user import Role
+from core.seed import SeedPlan, seed_tenant
 from core.social.incoming import IncomingPost
 from core.social.intake import receive_posts, store_raw
 from tests.api.browser_session import PASSWORD, make_user
@@ -38,16 +42,17 @@ def artifacts() -> Path:
 def sign_in_page(
     browser: Browser, live_server: LiveServer, database: Database, tenant: TenantHandle
 ) -> Iterator[SignIn]:
-    """A browser page signed in as a new user with ``role``, opened at ``path``."""
+    """A browser page signed in as a new user with ``role``, opened at ``path`` (in the
+    test's tenant unless another is given)."""
     contexts = []
 
-    def open_as(role: Role, path: str = "/dashboard/") -> Page:
-        user = make_user(database, tenant.id, role)
+    def open_as(role: Role, path: str = "/dashboard/", *, at: TenantHandle = tenant) -> Page:
+        user = make_user(database, at.id, role)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(20_000)
-        page.goto(f"{live_server.base_url}/auth/{tenant.slug}/login?next={path}")
+        page.goto(f"{live_server.base_url}/auth/{at.slug}/login?next={path}")
         page.fill("#email", user.email)
         page.fill("#password", PASSWORD)
         page.click("#sign-in")
@@ -80,3 +85,15 @@ def feed_posts(
         database, tenant_id=tenant_id, payload=b"{}", content_type="application/json", source="test"
     )
     receive_posts(database, tenant_id=tenant_id, record_id=record, posts=posts)
+
+
+@pytest.fixture
+def seeded(database: Database) -> TenantHandle:
+    """A tenant with three days of seeded contact-center traffic and current rollups."""
+    slug = f"seeded-{uuid.uuid4().hex[:8]}"
+    plan = SeedPlan(agents=12, contacts=120, days=3, conversations_per_day=40)
+    tenant_id = seed_tenant(database, slug=slug, plan=plan).tenant_id
+    with database.tenant_unit(tenant_id) as session:
+        refresh_rollups(session, now=utcnow())
+        secret = api_keys.issue_key(session, name="tests").secret
+    return TenantHandle(id=tenant_id, slug=slug, api_key=secret)

@@ -4,6 +4,7 @@ screenshot of each page; and the role and tenant walls hold."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 
 from core.db import Database
 from core.models.user import Role
+from dashboard.views import executive
 from tests.api.factories import API
 from tests.conftest import TenantHandle
 from tests.dashboard.conftest import SignIn, feed_posts
@@ -47,10 +49,61 @@ def test_sentiment_page_shows_the_monitor_and_acknowledges_an_alert(
     assert api.get(f"{API}/alerts/{alert}").json()["status"] == "acknowledged"
 
 
+def test_every_page_renders_the_figures_the_api_reports(
+    sign_in_page: SignIn,
+    seeded: TenantHandle,
+    client_for: Callable[[TenantHandle | None], httpx.Client],
+    artifacts: Path,
+) -> None:
+    api = client_for(seeded)
+    page = sign_in_page(Role.SUPERVISOR, "/dashboard/executive", at=seeded)
+    expect(page.locator("#executive-contacts")).not_to_have_text("")
+    window = executive.period_for("7d")
+    figures = api.get(
+        f"{API}/kpis/executive",
+        params={"since": window.start.isoformat(), "until": window.end.isoformat()},
+    ).json()["current"]
+    assert figures["contacts"] > 0
+    expect(page.locator("#executive-contacts")).to_have_text(f"{figures['contacts']:,}")
+    expect(page.locator("#executive-handled")).to_have_text(f"{figures['handled']:,}")
+    expect(page.locator("#executive-heatmap .main-svg").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "executive.png"), full_page=True)
+
+    page.click("#nav-queues")
+    health = api.get(f"{API}/kpis/queue-health").json()
+    waiting = sum(q["waiting"] for q in health["queues"])
+    expect(page.locator("#queue-health-waiting")).to_have_text(str(waiting))
+    expect(page.locator("#queue-health-queues")).to_be_visible()
+    page.screenshot(path=str(artifacts / "queue-health.png"), full_page=True)
+
+    page.click("#nav-sla")
+    watch = api.get(f"{API}/kpis/sla/watchlist").json()
+    breached = sum(w["state"] == "breached" for w in watch)
+    expect(page.locator("#sla-breached")).to_have_text(str(breached))
+    expect(page.locator("#sla-breach-rate .main-svg").first).to_be_visible()
+    page.screenshot(path=str(artifacts / "sla.png"), full_page=True)
+
+    page.click("#nav-sentiment")
+    expect(page.locator("#sentiment-cards")).to_be_visible()
+
+
 def test_pages_a_role_may_not_open_are_refused_and_hidden(sign_in_page: SignIn) -> None:
-    page = sign_in_page(Role.AGENT, "/dashboard/sentiment")
-    expect(page.locator("#page-forbidden")).to_contain_text("sentiment:read")
+    page = sign_in_page(Role.AGENT, "/dashboard/executive")
+    expect(page.locator("#page-forbidden")).to_contain_text("kpis:read")
+    expect(page.locator("nav")).not_to_contain_text("Executive KPIs")
     expect(page.locator("nav")).not_to_contain_text("Public sentiment")
+    executive_page = sign_in_page(Role.EXECUTIVE, "/dashboard/executive")
+    expect(executive_page.locator("#executive-contacts")).to_be_visible()
+
+
+def test_another_tenants_figures_never_appear(
+    sign_in_page: SignIn, seeded: TenantHandle, tenant: TenantHandle
+) -> None:
+    """The test's own tenant is empty; the seeded one next door is not."""
+    page = sign_in_page(Role.SUPERVISOR, "/dashboard/executive", at=tenant)
+    expect(page.locator("#executive-contacts")).to_have_text("0")
+    page.click("#nav-queues")
+    expect(page.locator("#queue-health-waiting")).to_have_text("0")
 
 
 def test_data_callbacks_refuse_a_role_without_the_page_permission(
