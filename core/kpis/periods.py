@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -119,14 +118,6 @@ def _next_boundary(moment: datetime, granularity: Granularity, timezone: ZoneInf
         return start + timedelta(hours=1)  # local hours are an hour apart in UTC too
     local_day = start.astimezone(timezone).date()
     return _midnight(local_day + timedelta(days=1), timezone)
-
-
-def quarter_hours(start: datetime, end: datetime) -> Iterator[datetime]:
-    """Starts of the 15-minute buckets from the one holding ``start`` up to before ``end``."""
-    cursor = floor_quarter_hour(start)
-    while cursor < end:
-        yield cursor
-        cursor += QUARTER_HOUR
 
 
 def tenant_timezone(session: Session) -> ZoneInfo:
