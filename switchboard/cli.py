@@ -38,7 +38,16 @@ app.add_typer(monitor_app, name="monitor")
 app.add_typer(sentiment_app, name="sentiment")
 console = Console(stderr=True, soft_wrap=True)
 
-BENCHMARKS = ("ingest", "email", "routing", "sla_sweep", "webhooks", "social", "access")
+BENCHMARKS = (
+    "ingest",
+    "email",
+    "routing",
+    "sla_sweep",
+    "webhooks",
+    "social",
+    "access",
+    "dashboard",
+)
 
 
 def _setup() -> tuple[Settings, Database]:
