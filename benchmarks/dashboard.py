@@ -140,7 +140,7 @@ class Scale:
 
 
 FULL = Scale(1_000_000, 200_000, 90, 5_000, 10_000, 100, 5)
-QUICK = Scale(20_000, 4_000, 14, 2_000, 2_000, 20, 0)
+QUICK = Scale(20_000, 4_000, 10, 2_000, 2_000, 20, 0)
 
 CATEGORIES: dict[str, tuple[int, str | None, float]] = {
     "billing": (22, "billing", 0.15),  # weight; the desk the front line escalates to; how often
