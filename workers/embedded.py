@@ -18,11 +18,20 @@ from core.db import Database, use_database
 from core.models.outbox import OutboxJob
 from workers import kpi_actors, routing_actors, sla_actors, social_actors, voice_actors
 from workers.broker import make_broker
-from workers.periodic import Scheduler
+from workers.periodic import PeriodicTask, Scheduler
 from workers.relay import OutboxRelay
 
 WORKER_IDLE_TIMEOUT_MS = 250
 IDLE_CHECK_SECONDS = 0.02
+
+
+ALL_PERIODIC: tuple[PeriodicTask, ...] = (
+    *routing_actors.PERIODIC,
+    *sla_actors.PERIODIC,
+    *voice_actors.PERIODIC,
+    *social_actors.PERIODIC,
+    *kpi_actors.PERIODIC,
+)
 
 
 class EmbeddedWorkers:
@@ -40,7 +49,7 @@ class EmbeddedWorkers:
         broker: dramatiq.Broker | None = None,
         relay_batch_size: int | None = None,
         relay_poll_seconds: float | None = None,
-        periodic: bool = True,
+        periodic: tuple[PeriodicTask, ...] = ALL_PERIODIC,
     ) -> None:
         self.database = database
         self.broker = broker if broker is not None else make_broker(None)
@@ -50,18 +59,7 @@ class EmbeddedWorkers:
         self.relay = OutboxRelay(
             database, self.broker, batch_size=relay_batch_size, poll_seconds=relay_poll_seconds
         )
-        tasks = (
-            (
-                *routing_actors.PERIODIC,
-                *sla_actors.PERIODIC,
-                *voice_actors.PERIODIC,
-                *social_actors.PERIODIC,
-                *kpi_actors.PERIODIC,
-            )
-            if periodic
-            else ()
-        )
-        self.scheduler = Scheduler(database, tasks)
+        self.scheduler = Scheduler(database, periodic)
 
     def start(self) -> None:
         use_database(self.database)

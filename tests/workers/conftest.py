@@ -17,6 +17,7 @@ from channels.loopback import LoopbackAdapter
 from channels.registry import register_adapter
 from core.db import Database, use_database
 from core.models import Channel
+from tests.workers.factories import running_workers
 from workers.actors import ACTORS
 from workers.embedded import EmbeddedWorkers
 
@@ -42,13 +43,11 @@ def installed_database(database: Database) -> Iterator[Database]:
 def embedded(installed_database: Database, outbound_dir: Path) -> Iterator[EmbeddedWorkers]:
     """Running embedded workers that have already done what earlier tests left in the outbox,
     so that what the test sees (files, dead letters) is its own work."""
-    workers = EmbeddedWorkers(installed_database, threads=2, relay_poll_seconds=0.05)
-    workers.start()
-    workers.join_idle(30)
-    workers.broker.flush_all()
-    shutil.rmtree(outbound_dir, ignore_errors=True)
-    yield workers
-    workers.stop()
+    with running_workers(installed_database) as workers:
+        workers.join_idle(30)
+        workers.broker.flush_all()
+        shutil.rmtree(outbound_dir, ignore_errors=True)
+        yield workers
 
 
 RABBITMQ_URL = os.environ.get("SWITCHBOARD_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -25,6 +27,27 @@ from core.models import (
     Tier,
 )
 from core.outbound import DELIVER_ACTOR
+from workers import kpi_actors
+from workers.embedded import ALL_PERIODIC, EmbeddedWorkers
+
+SHARED_DATABASE_PERIODIC = tuple(task for task in ALL_PERIODIC if task not in kpi_actors.PERIODIC)
+"""Periodic work for workers on the suite's shared database. The KPI refresh visits every
+tenant the suite has made, thousands by then; on SQLite its back-to-back write transactions
+starve the relay and the worker threads. tests/kpis runs it on a database of its own."""
+
+
+@contextmanager
+def running_workers(database: Database, **options: Any) -> Iterator[EmbeddedWorkers]:
+    """Embedded workers on the shared database, stopped however the block ends (a fixture
+    that fails while they start must not leave a relay draining later tests' outboxes)."""
+    workers = EmbeddedWorkers(
+        database, threads=2, relay_poll_seconds=0.05, periodic=SHARED_DATABASE_PERIODIC, **options
+    )
+    workers.start()
+    try:
+        yield workers
+    finally:
+        workers.stop()
 
 
 def inbound_email(

@@ -16,10 +16,15 @@ from core.models import DeliveryStatus
 from core.outbound import DELIVER_ACTOR
 from tests.conftest import TenantHandle
 from tests.workers.conftest import RABBITMQ_URL, REDIS_URL, wait_until
-from tests.workers.factories import get_message, inbound_email, queue_reply, receipts
+from tests.workers.factories import (
+    get_message,
+    inbound_email,
+    queue_reply,
+    receipts,
+    running_workers,
+)
 from workers.actors import ACTORS
 from workers.broker import make_broker
-from workers.embedded import EmbeddedWorkers
 
 
 @pytest.mark.parametrize(
@@ -61,12 +66,10 @@ def test_reply_is_delivered_through_a_real_broker(
     inbound = ingest_committed(database, inbound_email(tenant.id, "ann@example.com", "<a1@m>"))
     message_id, job_id = queue_reply(database, tenant.id, inbound.conversation_id, "Hi")
 
-    workers = EmbeddedWorkers(database, threads=2, broker=broker, relay_poll_seconds=0.05)
-    workers.start()
     try:
-        wait_until(lambda: receipts(database, tenant.id, job_id), timeout=15, what="delivery")
+        with running_workers(database, broker=broker):
+            wait_until(lambda: receipts(database, tenant.id, job_id), timeout=15, what="delivery")
     finally:
-        workers.stop()
         broker.close()
 
     assert receipts(database, tenant.id, job_id) == 1

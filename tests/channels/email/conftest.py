@@ -31,6 +31,7 @@ from core.models import Channel, InboundRecord, Mailbox, OutboxJob, TransportSec
 from core.storage import LocalFolderStore
 from tests.api.conftest import LiveServer
 from tests.conftest import TenantHandle
+from tests.workers.factories import running_workers
 from workers.embedded import EmbeddedWorkers
 
 
@@ -134,10 +135,8 @@ def workers(database: Database, email_adapter: EmailAdapter) -> Iterator[Embedde
             .where(col(OutboxJob.dispatched_at).is_(None))
             .values(dispatched_at=utcnow())
         )
-    running = EmbeddedWorkers(database, threads=2, relay_poll_seconds=0.05)
-    running.start()
-    yield running
-    running.stop()
+    with running_workers(database) as running:
+        yield running
     use_database(None)
 
 
