@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -70,11 +71,10 @@ class Totals:
         return cls(**{name: int(value or 0) for name, value in given.items()})
 
     def __add__(self, other: Totals) -> Totals:
-        return Totals(
-            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
-        )
+        return Totals(*(mine + theirs for mine, theirs in zip(_values(self), _values(other))))
 
 
+_values = attrgetter(*(f.name for f in fields(Totals)))
 EMPTY = Totals()
 
 
