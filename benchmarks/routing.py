@@ -66,7 +66,7 @@ EXPERTISE = ("network", "billing", "customer:vip")
 
 
 def table(model: Any) -> sa.Table:
-    return model.__table__  # type: ignore[no-any-return]
+    return model.__table__
 
 
 def build(database: Database, rng: random.Random) -> tuple[uuid.UUID, list[uuid.UUID]]:
@@ -78,19 +78,22 @@ def build(database: Database, rng: random.Random) -> tuple[uuid.UUID, list[uuid.
         ).id
     with database.tenant_unit(tenant_id) as session:
         connection = session.connection()
-        queues = []
-        for name, tier, channels, skills in QUEUES:
-            queues.append((new_id(), tier, channels, skills))
+        queues: list[tuple[uuid.UUID, Tier, list[str], dict[str, int]]] = []
+        for name, tier, channels, required in QUEUES:
+            queues.append((new_id(), tier, channels, required))
             connection.execute(
                 sa.insert(table(Queue)),
                 {
                     "tenant_id": tenant_id, "id": queues[-1][0], "created_at": now, "name": name,
                     "org_unit_id": None, "tier": tier, "channels": channels,
-                    "required_skills": skills, "service_level_seconds": 20, "active": True,
+                    "required_skills": required, "service_level_seconds": 20, "active": True,
                     "agent_capacity": {}, "calendar_id": None,
                 },
             )  # fmt: skip
-        agents, users, skills, statuses = [], [], [], []
+        agents: list[uuid.UUID] = []
+        users: list[dict[str, Any]] = []
+        skills: list[dict[str, Any]] = []
+        statuses: list[dict[str, Any]] = []
         for index in range(AGENTS):
             tier = Tier.L1 if index % 20 < 14 else Tier.L2 if index % 20 < 19 else Tier.L3
             agent_id = new_id()
@@ -125,7 +128,7 @@ def build(database: Database, rng: random.Random) -> tuple[uuid.UUID, list[uuid.
         connection.execute(sa.insert(table(AgentSkill)), skills)
         connection.execute(sa.insert(table(AgentStatus)), statuses)
         tiers = list(ValueTier)
-        contacts = [
+        contacts: list[dict[str, Any]] = [
             {"tenant_id": tenant_id, "id": new_id(), "created_at": now, "name": f"C{i}",
              "value_tier": rng.choices(tiers, weights=[60, 20, 10, 7, 3])[0], "segment": None,
              "language": None, "attributes": {}, "merged_into_id": None, "updated_at": now}
@@ -133,7 +136,7 @@ def build(database: Database, rng: random.Random) -> tuple[uuid.UUID, list[uuid.
         ]  # fmt: skip
         connection.execute(sa.insert(table(Contact)), contacts)
         context = routing_context(session)
-        conversations = []
+        conversations: list[dict[str, Any]] = []
         for number in range(1, WAITING + 1):
             queue_id, tier, channels, queue_skills = rng.choice(queues)
             contact = rng.choice(contacts)
@@ -146,7 +149,7 @@ def build(database: Database, rng: random.Random) -> tuple[uuid.UUID, list[uuid.
                 first_response_due_at=since + timedelta(seconds=rng.choice([600, 3600, 14_400])),
                 next_response_due_at=None,
             )
-            row = {column.name: None for column in st.conversation_t.columns}
+            row: dict[str, Any] = {column.name: None for column in st.conversation_t.columns}
             row.update(
                 tenant_id=tenant_id, id=new_id(), created_at=since, updated_at=since,
                 number=number, contact_id=contact["id"], channel=rng.choice(channels),

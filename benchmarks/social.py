@@ -102,12 +102,12 @@ def prepare(database: Database, *, history_posts: int) -> uuid.UUID:
                 at += volume.BUCKET
         volume.add_counts(session, history)
     posts = generated_posts(history_posts, seed=1_000_000)
-    for start in range(0, len(posts), 500):  # a desk in service: posts, authors, hits
+    for offset in range(0, len(posts), 500):  # a desk in service: posts, authors, hits
         record_id = store_raw(
             database, tenant_id=tenant_id, payload=b"history", content_type="x", source="b"
         )
         receive_posts(
-            database, tenant_id=tenant_id, record_id=record_id, posts=posts[start : start + 500]
+            database, tenant_id=tenant_id, record_id=record_id, posts=posts[offset : offset + 500]
         )
     with database.system_unit() as session:
         session.execute(sa.text("ANALYZE"))
@@ -136,7 +136,7 @@ def feed(url: str, tenant_id: str, seed: int, count: int, start_at: float, out: 
             database, tenant_id=tenant, payload=raw, content_type="application/json", source="b"
         )
         summary = receive_posts(database, tenant_id=tenant, record_id=record_id, posts=batch)
-        payload = {
+        payload: dict[str, Any] = {
             "monitors": {str(m): {"evidence": [], "flagged": []} for m in summary.monitor_ids}
         }
         with database.tenant_unit(tenant) as session:
@@ -252,7 +252,7 @@ def _one_storm(
     while time.perf_counter() < deadline:
         with database.tenant_session(tenant_id) as session:
             raised = session.execute(
-                sa.select(SocialAlert.id).where(
+                sa.select(col(SocialAlert.id)).where(
                     col(SocialAlert.monitor_id) == monitor.id,
                     col(SocialAlert.kind) == AlertKind.VOLUME_SPIKE,
                 )

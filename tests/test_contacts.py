@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core import contacts
 from core.conversation_queries import (
@@ -15,7 +16,14 @@ from core.db import Database
 from core.errors import ConflictError, InvalidInputError
 from core.inbound import InboundMessage
 from core.ingest import ingest_committed
-from core.models import Channel, ContactIdentity, EventType, IdentityKind, ValueTier
+from core.models import (
+    Channel,
+    ContactIdentity,
+    ConversationEvent,
+    EventType,
+    IdentityKind,
+    ValueTier,
+)
 from tests.conftest import TenantHandle
 
 
@@ -56,11 +64,14 @@ def test_merge_moves_identities_and_conversations_and_keeps_history(
         ).items
         assert {c.id for c in mine} == {by_mail.conversation_id, by_phone.conversation_id}
         kinds = session.execute(
-            sa.select(ContactIdentity.kind).where(ContactIdentity.contact_id == by_mail.contact_id)
+            sa.select(col(ContactIdentity.kind)).where(
+                col(ContactIdentity.contact_id) == by_mail.contact_id
+            )
         ).scalars()
         assert set(kinds) == {IdentityKind.EMAIL, IdentityKind.PHONE}
         moved = get_conversation_detail(session, conversation_id=by_phone.conversation_id)
-        assert [e.item.type for e in moved.timeline if e.kind == "event"][-1] is EventType.MERGED
+        events = [e.item for e in moved.timeline if isinstance(e.item, ConversationEvent)]
+        assert events[-1].type is EventType.MERGED
         assert contacts.get_contact(session, contact_id=by_phone.contact_id).merged_into_id == (
             by_mail.contact_id
         )

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core import contacts
 from core.conversation_queries import get_conversation_detail
@@ -16,6 +17,7 @@ from core.inbound import InboundMessage
 from core.ingest import ingest_committed
 from core.models import (
     Channel,
+    ConversationEvent,
     ConversationStatus,
     DeliveryStatus,
     EventType,
@@ -48,11 +50,11 @@ def conversation_from_customer(database: Database, tenant: TenantHandle) -> uuid
 
 
 def event_types(
-    database: Database, tenant: TenantHandle, conversation_id: object
+    database: Database, tenant: TenantHandle, conversation_id: uuid.UUID
 ) -> list[EventType]:
     with database.tenant_session(tenant.id) as session:
         detail = get_conversation_detail(session, conversation_id=conversation_id)
-        return [e.item.type for e in detail.timeline if e.kind == "event"]  # type: ignore[union-attr]
+        return [e.item.type for e in detail.timeline if isinstance(e.item, ConversationEvent)]
 
 
 def test_changes_are_recorded_as_events(database: Database, tenant: TenantHandle) -> None:
@@ -138,7 +140,7 @@ def test_reply_is_queued_with_its_delivery_job_and_sets_first_response(
         message = reply(session, conversation_id=conversation_id, text="我们正在处理。")
         add_note(session, conversation_id=conversation_id, text="Checked the line: fault at DSLAM")
     with database.tenant_session(tenant.id) as session:
-        jobs = session.execute(sa.select(OutboxJob.actor, OutboxJob.payload)).all()
+        jobs = session.execute(sa.select(col(OutboxJob.actor), col(OutboxJob.payload))).all()
         detail = get_conversation_detail(session, conversation_id=conversation_id)
     assert message.delivery_status is DeliveryStatus.QUEUED
     assert ("deliver_message", {"message_id": str(message.id)}) in [tuple(j) for j in jobs]

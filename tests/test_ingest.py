@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.db import Database, TenantScopeError
 from core.errors import InvalidInputError
@@ -80,11 +81,11 @@ def test_new_identity_creates_contact_and_conversation(
     assert b.conversation_id != a.conversation_id
     with database.tenant_session(tenant.id) as session:
         numbers = session.execute(
-            sa.select(Conversation.number).order_by(Conversation.number)
+            sa.select(col(Conversation.number)).order_by(col(Conversation.number))
         ).scalars()
         assert list(numbers) == [1, 2]
         identity = session.execute(
-            sa.select(ContactIdentity).where(ContactIdentity.contact_id == b.contact_id)
+            sa.select(ContactIdentity).where(col(ContactIdentity.contact_id) == b.contact_id)
         ).scalar_one()
         assert (identity.kind, identity.value) == (IdentityKind.EMAIL, "bob@example.com")
 
@@ -107,7 +108,7 @@ def test_reply_referencing_resolved_conversation_reopens_it(
     with database.tenant_unit(tenant.id) as session:
         session.execute(
             sa.update(Conversation)
-            .where(Conversation.id == first.conversation_id)
+            .where(col(Conversation.id) == first.conversation_id)
             .values(status=ConversationStatus.RESOLVED)
         )
     again = ingest_committed(
@@ -122,8 +123,8 @@ def test_reply_referencing_resolved_conversation_reopens_it(
         assert conversation.status is ConversationStatus.OPEN
         assert conversation.reopen_count == 1
         types = session.execute(
-            sa.select(ConversationEvent.type).where(
-                ConversationEvent.conversation_id == first.conversation_id
+            sa.select(col(ConversationEvent.type)).where(
+                col(ConversationEvent.conversation_id) == first.conversation_id
             )
         ).scalars()
         assert EventType.REOPENED in list(types)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from channels.loopback import LoopbackAdapter
 from core.db import Database
@@ -47,7 +48,7 @@ def test_delivery_is_ingested_once_and_records_point_at_the_message(
     assert first.result and second.result and first.result.message_id == second.result.message_id
     with database.tenant_session(tenant.id) as session:
         assert session.execute(sa.select(sa.func.count()).select_from(Message)).scalar_one() == 1
-        records = session.execute(sa.select(InboundRecord.message_id)).scalars().all()
+        records = session.execute(sa.select(col(InboundRecord.message_id))).scalars().all()
     assert records == [first.result.message_id, first.result.message_id]
 
 

@@ -71,6 +71,7 @@ def test_a_tenant_session_cannot_write_rows_for_another_tenant(
         deleted = session.execute(
             sa.text("DELETE FROM contact WHERE tenant_id = :other"), {"other": other_tenant.id}
         )
+        assert isinstance(deleted, sa.CursorResult)  # a DELETE's result has a row count
         assert deleted.rowcount == 0
     with database.system_unit() as session:
         assert (

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import col
 
 from core.db import Database
 from core.errors import ConflictError
@@ -69,10 +70,14 @@ def test_seeded_tenant_matches_its_report_and_hangs_together(sqlite_db: Database
         assert result.contacts == SMALL.contacts + result.social_authors
         assert result.social_posts > 0 and result.social_authors > 0
         assert result.conversations > 0
-        seq = conn.execute(sa.select(Tenant.conversation_seq).where(Tenant.id == result.tenant_id))
+        seq = conn.execute(
+            sa.select(col(Tenant.conversation_seq)).where(col(Tenant.id) == result.tenant_id)
+        )
         assert seq.scalar_one() == result.conversations
 
-        identities = conn.execute(sa.select(ContactIdentity.kind, ContactIdentity.value)).all()
+        identities = conn.execute(
+            sa.select(col(ContactIdentity.kind), col(ContactIdentity.value))
+        ).all()
         assert len(set(identities)) == len(identities)
         for kind, value in identities:
             if kind is not IdentityKind.WEB:
@@ -81,27 +86,27 @@ def test_seeded_tenant_matches_its_report_and_hangs_together(sqlite_db: Database
         assert all(v == v.lower() for k, v in identities if k is IdentityKind.EMAIL)
 
         wrong_owner = (
-            sa.select(Conversation.number)
-            .join(ContactIdentity, ContactIdentity.id == Conversation.contact_identity_id)
-            .where(ContactIdentity.contact_id != Conversation.contact_id)
+            sa.select(col(Conversation.number))
+            .join(ContactIdentity, col(ContactIdentity.id) == col(Conversation.contact_identity_id))
+            .where(col(ContactIdentity.contact_id) != col(Conversation.contact_id))
         )
         assert conn.execute(wrong_owner).all() == []
-        no_identity = sa.select(Conversation.number).where(
-            Conversation.contact_identity_id.is_(None)
+        no_identity = sa.select(col(Conversation.number)).where(
+            col(Conversation.contact_identity_id).is_(None)
         )
         assert conn.execute(no_identity).all() == []
 
         too_early = (
-            sa.select(Message.id)
-            .join(Conversation, Conversation.id == Message.conversation_id)
-            .where(Message.created_at < Conversation.created_at)
+            sa.select(col(Message.id))
+            .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+            .where(col(Message.created_at) < col(Conversation.created_at))
         )
         assert conn.execute(too_early).all() == []
-        late = sa.select(sa.func.max(ConversationEvent.occurred_at))
+        late = sa.select(sa.func.max(col(ConversationEvent.occurred_at)))
         assert conn.execute(late).scalar_one() <= NOW
 
         agent_tiers = set(
-            conn.execute(sa.select(User.tier).where(User.tier.is_not(None))).scalars()
+            conn.execute(sa.select(col(User.tier)).where(col(User.tier).is_not(None))).scalars()
         )
         assert {Tier.L1, Tier.L2} <= agent_tiers
 

@@ -58,7 +58,7 @@ def line(database: Database, tenant: TenantHandle) -> tuple[datetime, list[uuid.
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
     policy(database, tenant.id, first_response_seconds=3600)  # warns at 48 minutes
     with database.tenant_unit(tenant.id) as session:
-        queue_id = queues.create_queue(session, name=unique("mail"), channels=["email"]).id
+        queue_id = queues.create_queue(session, name=unique("mail"), channels=[Channel.EMAIL]).id
     ids = [conversation(database, tenant.id, at=start, queue_id=queue_id) for _ in range(DEPTH)]
     with database.tenant_unit(tenant.id) as session:
         for place, cid in enumerate(ids):

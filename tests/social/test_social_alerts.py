@@ -63,7 +63,7 @@ def _notice_jobs(database: Database, tenant: TenantHandle) -> list[dict[str, obj
     with database.tenant_session(tenant.id) as session:
         return list(
             session.execute(
-                sa.select(OutboxJob.payload).where(col(OutboxJob.actor) == NOTIFY_ALERT_ACTOR)
+                sa.select(col(OutboxJob.payload)).where(col(OutboxJob.actor) == NOTIFY_ALERT_ACTOR)
             ).scalars()
         )
 

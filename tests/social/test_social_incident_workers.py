@@ -87,7 +87,9 @@ def test_the_public_statement_is_posted_once_through_the_account(
     def published() -> dict[str, object]:
         with database.tenant_session(tenant.id) as session:
             results: dict[str, object] = session.execute(
-                sa.select(Incident.statement_results).where(col(Incident.id) == opened.incident.id)
+                sa.select(col(Incident.statement_results)).where(
+                    col(Incident.id) == opened.incident.id
+                )
             ).scalar_one()
         return results
 

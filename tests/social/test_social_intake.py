@@ -59,11 +59,11 @@ def test_posts_are_stored_once_with_authors_as_contacts(
     assert by_author["bob"].sentiment_label is SentimentLabel.POSITIVE
     with database.tenant_session(tenant.id) as session:
         identities = session.execute(
-            sa.select(ContactIdentity.value, ContactIdentity.id).where(
+            sa.select(col(ContactIdentity.value), col(ContactIdentity.id)).where(
                 col(ContactIdentity.kind) == IdentityKind.SOCIAL
             )
         ).all()
-        records = session.execute(sa.select(InboundRecord.state)).scalars().all()
+        records = session.execute(sa.select(col(InboundRecord.state))).scalars().all()
     assert {value for value, _ in identities} == {"x:lina88", "x:bob"}
     assert {p.author_identity_id for p in posts} == {i for _, i in identities}
     assert sorted(records) == [InboundState.DUPLICATE, InboundState.INGESTED]
@@ -118,7 +118,7 @@ def test_monitor_hits_and_five_minute_volumes(database: Database, tenant: Tenant
         ],
     )
     with database.tenant_session(tenant.id) as session:
-        hits = session.execute(sa.select(MonitorHit.monitor_id)).scalars().all()
+        hits = session.execute(sa.select(col(MonitorHit.monitor_id))).scalars().all()
         buckets = session.execute(sa.select(VolumeBucket)).scalars().all()
     assert sorted(map(str, hits)) == sorted(
         [str(monitor_id), str(monitor_id), str(zh_only), str(zh_only)]
@@ -144,13 +144,15 @@ def test_a_batch_with_hits_queues_one_evaluation_with_evidence(
     with database.tenant_session(tenant.id) as session:
         jobs = (
             session.execute(
-                sa.select(OutboxJob.payload).where(col(OutboxJob.actor) == EVALUATE_ACTOR)
+                sa.select(col(OutboxJob.payload)).where(col(OutboxJob.actor) == EVALUATE_ACTOR)
             )
             .scalars()
             .all()
         )
         flagged = (
-            session.execute(sa.select(MonitorHit.watch_terms).where(col(MonitorHit.has_watch_term)))
+            session.execute(
+                sa.select(col(MonitorHit.watch_terms)).where(col(MonitorHit.has_watch_term))
+            )
             .scalars()
             .all()
         )
@@ -195,7 +197,7 @@ def test_posts_that_address_us_open_and_thread_conversations(
         ).scalar_one()
         messages = (
             session.execute(
-                sa.select(Message.external_id).where(
+                sa.select(col(Message.external_id)).where(
                     col(Message.conversation_id) == conversation_id
                 )
             )
@@ -219,7 +221,7 @@ def test_a_complaint_rule_opens_conversations_for_matching_public_posts(
     [conversation] = [p for p in _posts(database, tenant) if p.conversation_id]
     with database.tenant_session(tenant.id) as session:
         category = session.execute(
-            sa.select(Conversation.category).where(
+            sa.select(col(Conversation.category)).where(
                 col(Conversation.id) == conversation.conversation_id
             )
         ).scalar_one()

@@ -5,6 +5,7 @@ an agent's reply going back out through the same account."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,9 +36,9 @@ MENTION = "<p>@northwind 我家宽带又断网了，已经三天了，投诉也�
 
 
 @pytest.fixture
-def instance() -> FakeMastodon:
+def instance() -> Iterator[FakeMastodon]:
     with FakeMastodon(access_token=TOKEN, me=ME) as server:
-        yield server  # type: ignore[misc]
+        yield server
 
 
 def _account(database: Database, tenant: TenantHandle, server: FakeMastodon) -> uuid.UUID:
@@ -95,7 +96,7 @@ def test_a_poll_stores_posts_before_the_cursor_moves_and_ignores_repeats(
     assert account.last_polled_at is not None and account.consecutive_failures == 0
     with database.tenant_session(tenant.id) as session:
         [stored] = session.execute(sa.select(SocialPost)).scalars().all()
-        sources = session.execute(sa.select(InboundRecord.source)).scalars().all()
+        sources = session.execute(sa.select(col(InboundRecord.source))).scalars().all()
     assert stored.kind is PostKind.MENTION
     assert stored.account_id == account_id
     assert stored.author_handle == "alice@social.example.net"
@@ -154,7 +155,7 @@ def test_an_agents_reply_goes_back_to_the_post_on_mastodon(
     _mention(instance, "113200000000000009")
     _poll_now(database, tenant, account_id)
     with database.tenant_session(tenant.id) as session:
-        conversation_id = session.execute(sa.select(SocialPost.conversation_id)).scalar_one()
+        conversation_id = session.execute(sa.select(col(SocialPost.conversation_id))).scalar_one()
     assert conversation_id is not None
     with database.tenant_unit(tenant.id) as session:
         message = replies.reply(

@@ -70,7 +70,7 @@ def test_a_storm_reaches_the_desk_by_mail_and_signed_webhook(
     with database.tenant_session(tenant.id) as session:
         done = (
             session.execute(
-                sa.select(JobReceipt.actor).where(
+                sa.select(col(JobReceipt.actor)).where(
                     col(JobReceipt.actor).in_([NOTIFY_ALERT_ACTOR, notify.WEBHOOK_ACTOR])
                 )
             )

@@ -257,8 +257,10 @@ def test_first_poll_maps_mentions_and_saves_newest_id(fake_x: FakeX) -> None:
     assert request.headers["authorization"] == f"Bearer {BEARER}"
     assert request.param("since_id") is None
     assert request.param("expansions") == "author_id"
-    assert set(request.param("user.fields").split(",")) >= {"public_metrics", "username", "name"}
-    assert set(request.param("tweet.fields").split(",")) >= {
+    user_fields, tweet_fields = request.param("user.fields"), request.param("tweet.fields")
+    assert user_fields is not None and tweet_fields is not None
+    assert set(user_fields.split(",")) >= {"public_metrics", "username", "name"}
+    assert set(tweet_fields.split(",")) >= {
         "created_at",
         "lang",
         "public_metrics",

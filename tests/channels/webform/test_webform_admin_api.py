@@ -13,7 +13,7 @@ from tests.api.conftest import LiveServer
 from tests.conftest import TenantHandle, make_tenant
 
 API = "/api/v1/forms"
-FIELDS = [
+FIELDS: list[dict[str, Any]] = [
     {"name": "email", "type": "email", "label": {"zh": "邮箱", "en": "Email"}, "required": True},
     {
         "name": "serial",
@@ -68,7 +68,7 @@ def test_definitions_and_settings_that_cannot_work_are_422(
     tenant: TenantHandle, web: httpx.Client
 ) -> None:
     auth = tenant.headers
-    cases = [
+    cases: list[dict[str, Any]] = [
         {"definition": {"fields": [FIELDS[1]]}},  # nobody to answer
         {"definition": {"fields": [FIELDS[0], {**FIELDS[1], "pattern": "([A-Z]+)*!"}]}},
         {

@@ -106,7 +106,7 @@ def test_the_submitter_gets_the_reference_by_email_when_the_tenant_has_a_mailbox
     with database.tenant_session(tenant.id) as session:
         outbound = delivery.build_outbound(session, message_id=ack.id)
         jobs = session.execute(
-            sa.select(OutboxJob.payload).where(col(OutboxJob.actor) == DELIVER_ACTOR)
+            sa.select(col(OutboxJob.payload)).where(col(OutboxJob.actor) == DELIVER_ACTOR)
         ).scalars()
         assert {"message_id": str(ack.id)} in list(jobs)
     assert outbound is not None and outbound.recipient == "ack.me@example.com"

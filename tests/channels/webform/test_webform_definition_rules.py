@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from pydantic import ValidationError
@@ -21,6 +21,15 @@ from channels.webform.validation import render_text, validate_fields
 
 EMAIL = {"name": "email", "type": "email", "label": {"en": "Email", "zh": "邮箱"}}
 TODAY = date(2025, 6, 1)
+
+
+class TokenCheck(TypedDict):
+    """The keyword arguments of ``csrf.check_token`` after the secret and the token."""
+
+    form_id: uuid.UUID
+    browser_id: str | None
+    max_age_seconds: int
+    now: float | None
 
 
 def definition(*fields: dict[str, Any]) -> FormDefinition:
@@ -113,14 +122,19 @@ def test_csrf_tokens_are_bound_to_form_browser_and_time() -> None:
     browser = csrf.new_browser_id()
     now = time.time()
     token = csrf.issue_token("k" * 32, form_id=form_id, browser_id=browser, now=now)
-    check = {"form_id": form_id, "browser_id": browser, "max_age_seconds": 3600, "now": now + 10}
+    check: TokenCheck = {
+        "form_id": form_id,
+        "browser_id": browser,
+        "max_age_seconds": 3600,
+        "now": now + 10,
+    }
     nonce = csrf.check_token("k" * 32, token, **check)
     assert nonce is not None and token.startswith(nonce)
-    assert csrf.check_token("k" * 32, token, **{**check, "form_id": other_form}) is None
+    assert csrf.check_token("k" * 32, token, **(check | {"form_id": other_form})) is None
     assert (
-        csrf.check_token("k" * 32, token, **{**check, "browser_id": csrf.new_browser_id()}) is None
+        csrf.check_token("k" * 32, token, **(check | {"browser_id": csrf.new_browser_id()})) is None
     )
-    assert csrf.check_token("k" * 32, token, **{**check, "now": now + 3601}) is None
+    assert csrf.check_token("k" * 32, token, **(check | {"now": now + 3601})) is None
     assert csrf.check_token("x" * 32, token, **check) is None
     assert csrf.check_token("k" * 32, token + "x", **check) is None
 

@@ -3,6 +3,8 @@ bad input gets a precise 4xx with messages per field, and nothing sent is lost."
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from core.db import Database
@@ -75,7 +77,7 @@ def test_ratings_out_of_range_and_values_that_are_not_text_are_field_errors(
 ) -> None:
     form = make_form(tenant, "feedback")
     url = form_url(tenant, form, ".json")
-    cases = [
+    cases: list[tuple[dict[str, Any], dict[str, str]]] = [
         ({"rating": 7}, {"rating": "Choose a rating from 1 to 5."}),
         ({"rating": "five"}, {"rating": "Choose a rating from 1 to 5."}),
         ({"rating": 4, "comments": ["a", "b"]}, {"comments": "Must be text."}),
