@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from core.db import Database
 from core.models.user import Role
 from dashboard.views import executive
+from tests.api.conftest import LiveServer
 from tests.api.factories import API
 from tests.conftest import TenantHandle
 from tests.dashboard.conftest import SignIn, feed_posts
@@ -137,7 +138,7 @@ def test_data_callbacks_refuse_a_role_without_the_page_permission(
     assert answer.status == 403
 
 
-def test_the_dashboard_needs_a_session(live_server: object) -> None:
+def test_the_dashboard_needs_a_session(live_server: LiveServer) -> None:
     base = live_server.base_url
     assert httpx.get(f"{base}/dashboard/").status_code == 401
     assert httpx.post(f"{base}/dashboard/_dash-update-component", json={}).status_code == 401
