@@ -71,7 +71,9 @@ class Totals:
         return cls(**{name: int(value or 0) for name, value in given.items()})
 
     def __add__(self, other: Totals) -> Totals:
-        return Totals(*(mine + theirs for mine, theirs in zip(_values(self), _values(other), strict=True)))
+        return Totals(
+            *(mine + theirs for mine, theirs in zip(_values(self), _values(other), strict=True))
+        )
 
 
 _values = attrgetter(*(f.name for f in fields(Totals)))
