@@ -1,10 +1,10 @@
 """The last seeding stage: put the demo centre in service, through the real services.
 
-History is written as rows for speed; what is still going on is then handed to routing and the
-SLA engine the way live traffic would be: the business calendar and the D15 policies are
-installed, most agents sign in, assigned work counts against their capacity, and every open
-conversation gets its SLA clocks and (if nobody has it) a place in line, so the workers of a
-running demo route it.
+History is written as rows for speed (its business calendar, D15 policies and settled SLA
+clocks included, see sla.py); what is still going on is then handed to routing and the SLA engine
+the way live traffic would be: most agents sign in, assigned work counts against their capacity,
+and every open conversation gets the SLA clocks it still lacks and (if nobody has it) a place in
+line, so the workers of a running demo route it.
 """
 
 from __future__ import annotations
@@ -31,35 +31,20 @@ from core.models.conversation import OPEN_STATUSES
 from core.routing import waiting
 from core.routing.presence import set_presence
 from core.seed.plan import Progress
-from core.seed.run import LOCAL_TZ
-from core.sla import calendars, hooks, policies
+from core.sla import hooks
 
-HOTLINE_HOURS = {str(day): [["08:00", "22:00"]] for day in range(7)}
-PUBLIC_HOLIDAYS = (  # mainland China statutory days off around the demo's months
-    "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06",
-    "2026-10-07", "2027-01-01", "2027-02-06", "2027-02-07", "2027-02-08", "2027-02-09",
-)  # fmt: skip
 AWAY_EVERY = 5  # one agent in five is away or offline at the demo's "now"
 
 
 def bring_to_life(
     database: Database, *, tenant_id: uuid.UUID, now: datetime, progress: Progress
 ) -> int:
-    """Install calendar and policies, sign agents in, start clocks, queue the unassigned.
+    """Sign agents in, start the open conversations' clocks, queue the unassigned.
 
     Returns how many timeline events this wrote (queueing, SLA), for the seed's report.
     """
     with database.tenant_unit(tenant_id) as session:
         events_before = _event_count(session)
-        calendars.create_calendar(
-            session,
-            name="Hotline hours",
-            timezone=LOCAL_TZ.key,
-            weekly=HOTLINE_HOURS,
-            holidays=PUBLIC_HOLIDAYS,
-            is_default=True,
-        )
-        policies.install_default_policies(session)
         staff = session.execute(
             sa.select(col(User.id), col(User.roles))
             .where(col(User.tier).is_not(None), col(User.active).is_(True))

@@ -1,4 +1,5 @@
-"""The rows a conversation leaves: its call leg, and, cut at now, its columns, messages, events."""
+"""The rows a conversation leaves: its call leg, and, cut at now, its columns, messages, events
+and settled SLA clocks."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from core.models import (
     InteractionState,
     Message,
     Tier,
+    ValueTier,
 )
 from core.models import ConversationStatus as Status
 from core.models import MessageDirection as Direction
 from core.seed.rows import Row
 from core.seed.run import SECOND, SeedRun
+from core.seed.sla import SlaHistory
 from core.seed.staff import SeededQueue
 from core.seed.story import Step, Story
 
@@ -32,14 +35,17 @@ EXTERNAL_ID = {
 
 
 class ConversationRecorder:
-    """Writes conversations' rows so that status, counters, messages and events agree."""
+    """Writes conversations' rows so that status, counters, messages, events and SLA clocks
+    agree."""
 
     def __init__(self, run: SeedRun) -> None:
         self.run = run
         self.tokens = itertools.count(1)
+        self.sla = SlaHistory(run)
 
-    def record(self, conversation: Row, story: Story) -> None:
-        """Cut the story at now; derive the conversation's columns, messages and events from it."""
+    def record(self, conversation: Row, story: Story, tier: ValueTier) -> None:
+        """Cut the story at now; derive the conversation's columns, messages, events and settled
+        SLA clocks from it (``tier``: its customer's value tier, which SLA policies match)."""
         now = self.run.now
         kept = sorted((step for step in story.steps if step.at <= now), key=lambda s: s.at)
         status, queue, assignee, owner, verified = Status.NEW, None, None, None, False
@@ -57,21 +63,13 @@ class ConversationRecorder:
             queue, assignee = step.queue or queue, step.assignee or assignee
             owner = owner or step.assignee  # the agent who took it owns the outcome (D3)
             verified = verified or step.type is EventType.IDENTITY_VERIFIED
-            if step.direction is Direction.OUTBOUND:
+            if step.responds:
                 first_response = first_response or step.at
             if step.direction is Direction.INBOUND:
                 last_inbound = step.at
             if step.direction in (Direction.INBOUND, Direction.OUTBOUND):
                 last_message = step.at
-        breached = []
-        for target, met_at in (
-            ("first_response", first_response),
-            ("resolution", resolved or closed),
-        ):
-            due = conversation[f"{target}_due_at"]
-            if due is not None and (met_at or now) > due:
-                breached.append(due)
-                kept.append(Step(due, EventType.SLA_BREACHED, data={"target": target}))
+        kept += self.sla.settle(conversation, tier, kept)
         kept.sort(key=lambda step: step.at)
         conversation.update(
             status=status,
@@ -85,7 +83,6 @@ class ConversationRecorder:
             closed_at=closed,
             last_message_at=last_message,
             last_inbound_at=last_inbound,
-            sla_breached_at=min(breached, default=None),
             reopen_count=counts[EventType.REOPENED],
             transfer_count=counts[EventType.TRANSFERRED],
             escalation_count=counts[EventType.ESCALATED],
@@ -108,11 +105,17 @@ class ConversationRecorder:
                 )
 
     def call(
-        self, conversation: Row, queue: SeededQueue, agent: uuid.UUID, queued_at: datetime
+        self,
+        conversation: Row,
+        queue: SeededQueue,
+        agent: uuid.UUID,
+        queued_at: datetime,
+        mean_wait: float,
     ) -> Row:
-        """One ended call leg (D20): answered and timed, or abandoned while queued."""
+        """One ended call leg (D20): answered and timed after about ``mean_wait`` seconds in
+        line, or abandoned while queued."""
         rng, sid = self.run.rng, f"CA{self._token()}"
-        wait = min(600, 5 + int(rng.expovariate(1 / 40)))
+        wait = min(600, 3 + int(rng.expovariate(1 / mean_wait)))
         abandoned = rng.random() < 0.04 + wait / 1500
         talk, hold, wrap = 0, 0, 0
         if not abandoned:

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 from core.ids import new_id
 from core.models import (
     AgentSkill,
+    BusinessCalendarRecord,
     Contact,
     ContactIdentity,
     Conversation,
@@ -22,6 +23,8 @@ from core.models import (
     Message,
     OrgUnit,
     Queue,
+    SlaClock,
+    SlaPolicy,
     User,
 )
 from core.seed.plan import SeedResult
@@ -35,13 +38,19 @@ INSERT_ORDER = (  # parents before children; the name of the SeedResult count, i
     (User, "users"),
     (AgentSkill, ""),
     (Queue, "queues"),
+    (BusinessCalendarRecord, ""),
+    (SlaPolicy, ""),
     (Contact, "contacts"),
     (ContactIdentity, "identities"),
     (Conversation, "conversations"),
+    (SlaClock, ""),
     (Message, "messages"),
     (Interaction, "interactions"),
     (ConversationEvent, "events"),
 )
+SQLITE_ANALYZED = frozenset({"sla_clock"})
+"""Tables SQLite gets statistics for too: without them it reads one conversation's clocks (the
+SLA engine's lookup, ordered by id) by walking all of the tenant's clocks in primary-key order."""
 
 
 def model_defaults(model: type[SQLModel]) -> Row:
@@ -82,14 +91,16 @@ class RowWriter:
 
         On PostgreSQL each table is analyzed after its first batch: foreign-key checks are planned
         once per connection, and planned on a table without statistics they may scan the whole
-        tenant through a tenant-prefixed index on every check (minutes instead of seconds).
+        tenant through a tenant-prefixed index on every check (minutes instead of seconds). On
+        SQLite only the tables of SQLITE_ANALYZED are.
         """
         for model, counter in INSERT_ORDER:
             rows = self.pending.pop(model, [])
             table: sa.Table = model.__table__  # type: ignore[union-attr]
             for start in range(0, len(rows), BATCH_SIZE):
                 self.session.execute(sa.insert(table), rows[start : start + BATCH_SIZE])
-            if rows and self.postgres and table.name not in self.analyzed:
+            wanted = self.postgres or table.name in SQLITE_ANALYZED
+            if rows and wanted and table.name not in self.analyzed:
                 self.analyzed.add(table.name)
                 self.session.execute(sa.text(f'ANALYZE "{table.name}"'))
             if counter:

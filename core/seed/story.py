@@ -25,6 +25,7 @@ class Step:
     text: str = ""
     assignee: uuid.UUID | None = None
     queue: SeededQueue | None = None
+    responds: bool = False  # an agent answers the customer here: a reply, or a call picked up
 
 
 class Story:
@@ -39,11 +40,17 @@ class Story:
 
     def say(self, at: datetime, direction: Direction, text: str, by: uuid.UUID | None) -> None:
         event = {Direction.OUTBOUND: EventType.REPLIED, Direction.NOTE: EventType.NOTE_ADDED}
-        self.add(at, event.get(direction), actor=by, direction=direction, text=text)
+        responds = direction is Direction.OUTBOUND
+        self.add(
+            at, event.get(direction), actor=by, direction=direction, text=text, responds=responds
+        )
 
-    def assign(self, at: datetime, agent: uuid.UUID, queue: SeededQueue) -> None:
+    def assign(
+        self, at: datetime, agent: uuid.UUID, queue: SeededQueue, *, answers: bool = False
+    ) -> None:
+        """The agent takes it; ``answers`` when taking it answers the customer (a call)."""
         data = {"user_id": str(agent), "queue_id": str(queue.id)}
-        self.add(at, EventType.ASSIGNED, assignee=agent, data=data)
+        self.add(at, EventType.ASSIGNED, assignee=agent, data=data, responds=answers)
 
     def move(self, at: datetime, to: Status, by: uuid.UUID | None = None, **data: Any) -> None:
         data = {"from": self.status.value, "to": to.value, **data}
