@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.kpis import formulas
 from core.kpis.formulas import HandleTime
-from core.kpis.periods import Period, tenant_timezone
+from core.kpis.periods import Granularity, Period, buckets, tenant_timezone
 from core.kpis.scope import scope_of
 from core.kpis.totals import EMPTY, sum_rollups
 from core.models.channel import Channel
@@ -151,9 +151,10 @@ def heatmap(session: Session, *, period: Period, org_unit_id: uuid.UUID | None =
     rows = sum_rollups(
         session,
         period=period,
-        group_by=("bucket_start", "category"),
+        group_by=("category",),
         org_unit_ids=scope_of(session, org_unit_id),
         counters=("contacts",),
+        slots=[hour.start for hour in buckets(period, Granularity.HOUR, timezone)],
     )
     counts: dict[tuple[int, int, str | None], int] = {}
     for (bucket, category), totals in rows.items():

@@ -10,7 +10,9 @@ Which buckets a refresh rewrites (see core.kpis.touched):
   escalated or first queued (its facts move to another category or queue).
 
 A bucket is deleted and inserted again from the raw rows in one go, so refreshing twice gives
-the same rows and a period's figures are the SUM of its buckets. The first refresh of a tenant
+the same rows and a period's figures are the SUM of its buckets. Then every UTC hour holding a
+rewritten bucket is summed again from its buckets, and every such day from its hours: long
+periods read those (core.kpis.totals), and they never disagree with the buckets. The first refresh of a tenant
 rebuilds from its first fact, a day at a time; ``since`` rebuilds from that moment. Facts that
 change without an event (a contact's value tier, a queue moved to another org unit) move only
 when their buckets are next rewritten; ``since`` rebuilds them.
@@ -18,7 +20,7 @@ when their buckets are next rewritten; ``since`` rebuilds them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,17 +36,18 @@ from core.ids import new_id
 from core.kpis import facts, queue_facts, resolution_facts
 from core.kpis.facts import Ranges
 from core.kpis.periods import QUARTER_HOUR, floor_quarter_hour
-from core.kpis.sql import epoch_seconds
+from core.kpis.sql import bucket_of, epoch_seconds
 from core.kpis.staffing import StaffedKey, staffed_seconds
 from core.kpis.touched import changed_since, fact_buckets, rollup_buckets
 from core.models.channel import Channel
 from core.models.contact import ValueTier
 from core.models.event import EventType
-from core.models.kpi_rollup import COUNTERS, KpiRefresh, KpiRollup
+from core.models.kpi_rollup import COUNTERS, DIMENSIONS, QUARTER, SPANS, KpiRefresh, KpiRollup
 from core.models.user import Tier
 
 LATE_SLACK = timedelta(minutes=15)
 CHUNK_BUCKETS = 96  # one day of buckets per rewrite: bounds memory on a first build
+CHUNK_SPANS = 24  # hours (or days) summed per statement, likewise
 
 CONTACT_FACTS = (
     facts.contacts,
@@ -110,8 +113,9 @@ def refresh_rollups(
     staffed = staffed_seconds(session, ranges=[*earlier, (begin, end)], now=now)
     touched = contact | {bucket for bucket, _, _ in staffed}
     rows = 0
-    for chunk in _chunks(sorted(touched)):
+    for chunk in _chunks(sorted(touched), CHUNK_BUCKETS):
         rows += _rewrite(session, chunk, contact=contact, staffed=staffed, now=now)
+    rows += _sum_spans(session, touched, now=now)
     until = (max(now, watermark) if watermark is not None else now).astimezone(UTC)
     st.run(session, _SET_WATERMARK, {"until": until, "at": utcnow()})
     return RefreshResult(refreshed_until=until, buckets=len(touched), rows=rows)
@@ -144,22 +148,61 @@ def _first_fact(session: Session) -> datetime | None:
     return min((moment for moment in found if moment is not None), default=None)
 
 
-def _ranges(buckets: Iterable[int]) -> Ranges:
-    """The sorted buckets as contiguous ``[start, end)`` ranges."""
+def _ranges(buckets: Iterable[int], span: int = QUARTER) -> Ranges:
+    """The sorted bucket (or span) starts as contiguous ``[start, end)`` ranges."""
+    length = timedelta(seconds=span)
     ranges: Ranges = []
     for bucket in buckets:
         start = _moment(bucket)
         if ranges and ranges[-1][1] == start:
-            ranges[-1] = (ranges[-1][0], start + QUARTER_HOUR)
+            ranges[-1] = (ranges[-1][0], start + length)
         else:
-            ranges.append((start, start + QUARTER_HOUR))
+            ranges.append((start, start + length))
     return ranges
 
 
-def _chunks(buckets: list[int]) -> Iterator[list[int]]:
-    """The sorted buckets, at most CHUNK_BUCKETS at a time."""
-    for first in range(0, len(buckets), CHUNK_BUCKETS):
-        yield buckets[first : first + CHUNK_BUCKETS]
+def _chunks(starts: list[int], size: int) -> Iterator[list[int]]:
+    """The sorted starts, at most ``size`` at a time."""
+    for first in range(0, len(starts), size):
+        yield starts[first : first + size]
+
+
+def _in_ranges(span: int, ranges: Ranges) -> Any:
+    return sa.and_(
+        rollup_t.c.tenant_id == st.TENANT,
+        rollup_t.c.span_seconds == span,
+        sa.or_(
+            *(sa.and_(rollup_t.c.bucket_start >= a, rollup_t.c.bucket_start < b) for a, b in ranges)
+        ),
+    )
+
+
+def _sum_spans(session: Session, buckets: Iterable[int], *, now: datetime) -> int:
+    """Sum again each hour holding one of these buckets, then each such day; rows written."""
+    tenant_id, rows, finer, starts = session_tenant(session), 0, QUARTER, set(buckets)
+    dimensions = [rollup_t.c[name] for name in DIMENSIONS]
+    for span in sorted(SPANS[:-1]):
+        starts = {start - start % span for start in starts}
+        for chunk in _chunks(sorted(starts), CHUNK_SPANS):
+            ranges = _ranges(chunk, span)
+            st.run(session, sa.delete(rollup_t).where(_in_ranges(span, ranges)))
+            start = bucket_of(rollup_t.c.bucket_start, span).label("bucket")
+            sums = st.run(
+                session,
+                sa.select(
+                    start, *dimensions, *(sa.func.sum(rollup_t.c[n]).label(n) for n in COUNTERS)
+                )
+                .where(_in_ranges(finer, ranges))
+                .group_by(start, *dimensions),
+            )
+            written = [
+                _row(_key(row._mapping), row._mapping, tenant_id, now, span=span) for row in sums
+            ]
+            if written:
+                session.connection().execute(sa.insert(rollup_t), written)
+            rows += len(written)
+        finer = span
+    return rows
 
 
 def _rewrite(
@@ -180,18 +223,7 @@ def _rewrite(
         if bucket in wanted and seconds:
             key = (bucket, None, None, org_unit_id, None, _enum(Tier, tier), None)
             _add(totals, key, [("staffed_seconds", seconds)])
-    st.run(
-        session,
-        sa.delete(rollup_t).where(
-            rollup_t.c.tenant_id == st.TENANT,
-            sa.or_(
-                *(
-                    sa.and_(rollup_t.c.bucket_start >= a, rollup_t.c.bucket_start < b)
-                    for a, b in _ranges(buckets)
-                )
-            ),
-        ),
-    )
+    st.run(session, sa.delete(rollup_t).where(_in_ranges(QUARTER, _ranges(buckets))))
     tenant_id = session_tenant(session)
     rows = [
         _row(key, counters, tenant_id, now)
@@ -239,12 +271,15 @@ def _moment(bucket: int) -> datetime:
     return datetime.fromtimestamp(bucket, UTC)
 
 
-def _row(key: Key, counters: dict[str, int], tenant_id: Any, now: datetime) -> dict[str, Any]:
+def _row(
+    key: Key, counters: Mapping[str, Any], tenant_id: Any, now: datetime, *, span: int = QUARTER
+) -> dict[str, Any]:
     bucket, queue_id, channel, org_unit_id, category, tier, value_tier = key
     return {
         "tenant_id": tenant_id,
         "id": new_id(),
         "created_at": now,
+        "span_seconds": span,
         "bucket_start": _moment(bucket),
         "queue_id": queue_id,
         "channel": channel,
@@ -252,5 +287,5 @@ def _row(key: Key, counters: dict[str, int], tenant_id: Any, now: datetime) -> d
         "category": category,
         "tier": tier,
         "value_tier": value_tier,
-        **{name: counters.get(name, 0) for name in COUNTERS},
+        **{name: int(counters.get(name) or 0) for name in COUNTERS},
     }

@@ -20,9 +20,9 @@ from core import statements as st
 from core.clock import as_utc
 from core.kpis import formulas
 from core.kpis.facts import clock_t, queue_t
-from core.kpis.periods import Granularity, Period, bucket_start, tenant_timezone
+from core.kpis.periods import Granularity, Period, buckets, tenant_timezone
 from core.kpis.scope import scope_of
-from core.kpis.totals import EMPTY, Totals, sum_rollups
+from core.kpis.totals import Totals, sum_rollups
 from core.models.conversation import OPEN_STATUSES
 
 
@@ -133,7 +133,7 @@ def sla_watchlist(
             conversation.c.status.in_([status.value for status in OPEN_STATUSES]),
             sa.or_(breached, at_risk),
         )
-        .order_by(clock.c.due_at.is_(None), clock.c.due_at, conversation.c.number)
+        .order_by(clock.c.due_at.asc().nulls_last(), conversation.c.number)
         .limit(limit)
     )
     scope = scope_of(session, org_unit_id)
@@ -177,26 +177,26 @@ def breach_rates(
     rows = sum_rollups(
         session,
         period=period,
-        group_by=("bucket_start", group_by.dimension),
+        group_by=(group_by.dimension,),
         org_unit_ids=scope_of(session, org_unit_id),
         counters=("sla_met", "sla_breached", "escalations"),
+        slots=[piece.start for piece in buckets(period, granularity, timezone)],
     )
-    merged: dict[tuple[datetime, str | None], Totals] = {}
-    for (bucket, group), totals in rows.items():
+    merged: dict[tuple[datetime, str | None], list[int]] = {}
+    for (start, group), totals in rows.items():
         if totals.sla_met or totals.sla_breached or totals.escalations:
-            key = (bucket_start(bucket, granularity, timezone), _label(group))
-            merged[key] = merged.get(key, EMPTY) + totals
-    return tuple(
-        BreachRatePoint(
-            start=start,
-            group=group,
-            sla_met=totals.sla_met,
-            sla_breached=totals.sla_breached,
-            breach_rate=formulas.breach_rate(totals),
-            escalations=totals.escalations,
-        )
-        for (start, group), totals in sorted(merged.items(), key=lambda i: (i[0][0], i[0][1] or ""))
-    )
+            key = (start, _label(group))
+            sums = merged.setdefault(key, [0, 0, 0])
+            sums[0] += totals.sla_met
+            sums[1] += totals.sla_breached
+            sums[2] += totals.escalations
+    points = []
+    for (start, group), (met, breached, escalations) in sorted(
+        merged.items(), key=lambda item: (item[0][0], item[0][1] or "")
+    ):
+        rate = formulas.breach_rate(Totals(sla_met=met, sla_breached=breached))
+        points.append(BreachRatePoint(start, group, met, breached, rate, escalations))
+    return tuple(points)
 
 
 def _label(value: Any) -> str | None:

@@ -105,10 +105,37 @@ def _unindexed_sqlite(element: unindexed, compiler: SQLCompiler, **kw: Any) -> s
     return f"+{compiler.process(element.clauses, **kw)}"
 
 
-def bucket_of(moment: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
-    """The epoch second at which the 15-minute bucket holding ``moment`` starts."""
+class slot_of(FunctionElement[int]):
+    """Which of the slots starting at ``starts`` (ascending epoch seconds) holds an epoch-second
+    expression: 1 for the first, 0 before it. PostgreSQL finds it by binary search."""
+
+    type = sa.Integer()
+    inherit_cache = False  # the starts are part of the statement's text
+    name = "slot_of"
+
+    def __init__(self, seconds: sa.ColumnElement[int], starts: list[int]) -> None:
+        super().__init__(seconds)
+        self.starts = [int(start) for start in starts]
+
+
+@compiles(slot_of, "postgresql")
+def _slot_postgresql(element: slot_of, compiler: SQLCompiler, **kw: Any) -> str:
+    starts = ", ".join(map(str, element.starts))
+    return f"width_bucket({compiler.process(element.clauses, **kw)}, ARRAY[{starts}]::bigint[])"
+
+
+@compiles(slot_of, "sqlite")
+def _slot_sqlite(element: slot_of, compiler: SQLCompiler, **kw: Any) -> str:
+    seconds = compiler.process(element.clauses, **kw)
+    cases = " ".join(f"WHEN {seconds} < {start} THEN {n}" for n, start in enumerate(element.starts))
+    return f"CASE {cases} ELSE {len(element.starts)} END"
+
+
+def bucket_of(moment: sa.ColumnElement[Any], span: int = BUCKET_SECONDS) -> sa.ColumnElement[int]:
+    """The epoch second at which the 15-minute bucket (or ``span`` seconds) holding ``moment``
+    starts."""
     seconds = sql_epoch(moment)
-    return seconds - seconds % BUCKET_SECONDS
+    return seconds - seconds % span
 
 
 def seconds_between(start: sa.ColumnElement[Any], end: sa.ColumnElement[Any]) -> Any:

@@ -1,14 +1,18 @@
 """Sums of rollup counters over a period: the one input every KPI formula reads.
 
 Reading goes through ``sum_rollups`` only, so every page and API figure for a period is the
-same SUM over the same buckets (those starting inside the period).
+same SUM over the same buckets (those starting inside the period). It reads the coarsest rows
+that tile the period: whole UTC days, then hours, then 15-minute buckets at the edges; the
+sums are the same, a week is ~14 times fewer rows.
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
@@ -17,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from core import statements as st
 from core.kpis.periods import Period
-from core.models.kpi_rollup import COUNTERS, DIMENSIONS, KpiRollup
+from core.kpis.sql import epoch_seconds, slot_of, sql_epoch
+from core.models.kpi_rollup import COUNTERS, DIMENSIONS, QUARTER, SPANS, KpiRollup
 
 rollup_t: sa.Table = KpiRollup.__table__  # type: ignore[attr-defined]
-GROUPABLE = ("bucket_start", *DIMENSIONS)
+GROUPABLE = DIMENSIONS
 COUNTER_SET = frozenset(COUNTERS)
 
 
@@ -88,8 +93,12 @@ def sum_rollups(
     org_unit_ids: Collection[uuid.UUID] | None = None,
     queue_ids: Collection[uuid.UUID] | None = None,
     counters: Sequence[str] = COUNTERS,
+    slots: Sequence[datetime] = (),
 ) -> dict[tuple[Any, ...], Totals]:
     """Counters summed over the buckets starting in ``period``, per value of ``group_by``.
+
+    ``slots`` cut the period in consecutive pieces (their starts, ascending; local hours or
+    days, say): the sums are then per piece too, keys leading with the piece's start.
 
     ``org_unit_ids`` keeps only facts filed under those org units (None: all, including facts
     with no org unit); ``queue_ids`` likewise for queues. Keys are tuples of the group values
@@ -99,14 +108,25 @@ def sum_rollups(
     unknown = (set(group_by) - set(GROUPABLE)) | (set(counters) - set(COUNTERS))
     if unknown:
         raise ValueError(f"no rollup column to group or sum by {sorted(unknown)}")
-    keys = [rollup_t.c[name] for name in group_by]
+    if slots and slots[0] > period.start:
+        raise ValueError("the first slot must start at or before the period")
+    keys: list[Any] = [rollup_t.c[name] for name in group_by]
+    if slots:
+        starts = [epoch_seconds(slot) for slot in slots]
+        keys.insert(0, slot_of(sql_epoch(rollup_t.c.bucket_start), starts).label("slot"))
+    tiles = [
+        sa.and_(
+            rollup_t.c.span_seconds == span,
+            rollup_t.c.bucket_start >= _moment(start),
+            rollup_t.c.bucket_start < _moment(end),
+        )
+        for span, start, end in tile(period, slots)
+    ]
+    if not tiles:
+        return {}
     query = (
         sa.select(*keys, *(sa.func.sum(rollup_t.c[name]).label(name) for name in counters))
-        .where(
-            rollup_t.c.tenant_id == st.TENANT,
-            rollup_t.c.bucket_start >= period.start,
-            rollup_t.c.bucket_start < period.end,
-        )
+        .where(rollup_t.c.tenant_id == st.TENANT, sa.or_(*tiles))
         .group_by(*keys)
     )
     if org_unit_ids is not None:
@@ -118,8 +138,39 @@ def sum_rollups(
         values = row._mapping
         if all(values[name] is None for name in counters):
             continue  # an aggregate over no rows
-        result[tuple(values[name] for name in group_by)] = Totals.of(values)
+        key = tuple(values[name] for name in group_by)
+        if slots:
+            key = (slots[values["slot"] - 1], *key)
+        result[key] = Totals.of(values)
     return result
+
+
+def tile(period: Period, boundaries: Iterable[datetime] = ()) -> list[tuple[int, int, int]]:
+    """``(span, start, end)`` in epoch seconds: the rows to read for the buckets starting in
+    ``period``, as few as can be, none straddling a boundary; each ``[start, end)`` is a run
+    of rows of one span."""
+    cuts = {_ceil_quarter(period.start), _ceil_quarter(period.end)}
+    cuts |= {_ceil_quarter(moment) for moment in boundaries if period.contains(moment)}
+    tiles: list[tuple[int, int, int]] = []
+    for low, high in itertools.pairwise(sorted(cuts)):
+        at = low
+        while at < high:
+            span = next(s for s in SPANS if at % s == 0 and at + s <= high)
+            if tiles and tiles[-1][0] == span and tiles[-1][2] == at:
+                tiles[-1] = (span, tiles[-1][1], at + span)
+            else:
+                tiles.append((span, at, at + span))
+            at += span
+    return tiles
+
+
+def _ceil_quarter(moment: datetime) -> int:
+    seconds = epoch_seconds(moment)
+    return seconds + (-seconds) % QUARTER
+
+
+def _moment(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def total(

@@ -16,7 +16,7 @@ from core import statements as st
 from core.kpis.facts import FACT_EVENTS, clock_t, interaction_t
 from core.kpis.sql import BUCKET_SECONDS, bucket_of, epoch_seconds, unindexed
 from core.models.event import EventType
-from core.models.kpi_rollup import KpiRollup
+from core.models.kpi_rollup import QUARTER, KpiRollup
 
 rollup_t: sa.Table = KpiRollup.__table__  # type: ignore[attr-defined]
 
@@ -100,6 +100,7 @@ def rollup_buckets(session: Session, *, after: datetime, before: datetime) -> se
         sa.select(rollup_t.c.bucket_start)
         .where(
             rollup_t.c.tenant_id == st.TENANT,
+            rollup_t.c.span_seconds == QUARTER,
             rollup_t.c.bucket_start >= after,
             rollup_t.c.bucket_start < before,
         )

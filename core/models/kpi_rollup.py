@@ -77,18 +77,27 @@ DIMENSIONS: tuple[str, ...] = (
 )
 
 
+SPANS: tuple[int, ...] = (86_400, 3_600, 900)
+"""Rollup row lengths in seconds, coarsest first: UTC days and hours summed from the 15-minute
+rows, so that a month is read as thirty rows per combination rather than 2,880."""
+QUARTER = SPANS[-1]
+
+
 class KpiRollup(TenantOwned, table=True):
-    """Counters of one 15-minute bucket (UTC start) for one combination of dimensions.
+    """Counters of one 15-minute bucket (UTC start) for one combination of dimensions; or,
+    with a longer ``span_seconds``, of the UTC hour or day those buckets make up.
 
     Contact facts are filed under the fact's queue (which gives org unit and tier), the
     conversation's channel and category and the customer's value tier; agent time facts
     (staffed and agent handle seconds) under the agent's org unit and tier, other dimensions
-    empty. A bucket is always rewritten whole, so its rows are a pure function of the raw data.
+    empty. A bucket is always rewritten whole, so its rows are a pure function of the raw data;
+    an hour or day is summed again, in the same transaction, whenever one of its buckets is.
     """
 
     __tablename__ = "kpi_rollup"
-    __table_args__ = (sa.Index("ix_kpi_rollup_bucket", "tenant_id", "bucket_start"),)
+    __table_args__ = (sa.Index("ix_kpi_rollup_span", "tenant_id", "span_seconds", "bucket_start"),)
 
+    span_seconds: int = Field(default=QUARTER, sa_column_kwargs={"server_default": str(QUARTER)})
     bucket_start: datetime = Field(sa_type=UTCDateTime)
     queue_id: uuid.UUID | None = Field(default=None)
     channel: Channel | None = Field(default=None, sa_type=enum_type(Channel))

@@ -91,6 +91,14 @@ class SlaClock(TenantOwned, table=True):
             postgresql_where=sa.text("warned_at IS NULL AND stopped_at IS NULL"),
             sqlite_where=sa.text("warned_at IS NULL AND stopped_at IS NULL"),
         ),
+        # The SLA page's watch list: a tenant's running clocks, most overdue first.
+        sa.Index(
+            "ix_sla_clock_running",
+            "tenant_id",
+            "due_at",
+            postgresql_where=sa.text("stopped_at IS NULL"),
+            sqlite_where=sa.text("stopped_at IS NULL"),
+        ),
     )
 
     conversation_id: uuid.UUID

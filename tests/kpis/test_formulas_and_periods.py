@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from datetime import UTC, date, datetime, timedelta
@@ -15,7 +16,7 @@ from core.kpis import formulas
 from core.kpis.periods import Granularity, Period, bucket_start, buckets, floor_quarter_hour
 from core.kpis.sql import epoch_seconds
 from core.kpis.staffing import split_into_buckets
-from core.kpis.totals import Totals
+from core.kpis.totals import Totals, tile
 from core.models.kpi_rollup import RESOLUTION_EDGES, RESOLVED_WITHIN
 
 ZONES = [ZoneInfo(z) for z in ("UTC", "Asia/Shanghai", "Europe/Berlin", "Asia/Kolkata")]
@@ -152,3 +153,37 @@ def test_splitting_into_buckets_keeps_every_second(start: int, length: int) -> N
     assert sum(seconds for _, seconds in pieces) == length
     assert all(bucket % 900 == 0 and 0 < seconds <= 900 for bucket, seconds in pieces)
     assert len({bucket for bucket, _ in pieces}) == len(pieces)
+
+
+@settings(max_examples=200)
+@given(instants, st.integers(min_value=1, max_value=40 * 86_400), st.sampled_from(ZONES),
+       st.sampled_from(Granularity))  # fmt: skip
+def test_tiles_hold_each_bucket_of_the_period_once_within_one_local_piece(
+    start: datetime, seconds: int, zone: ZoneInfo, granularity: Granularity
+) -> None:
+    period = Period(start, start + timedelta(seconds=seconds))
+    cuts = [piece.start for piece in buckets(period, granularity, zone)]
+    tiles = tile(period, cuts)
+    first = epoch_seconds(period.start) + (-epoch_seconds(period.start)) % 900
+    last = epoch_seconds(period.end) + (-epoch_seconds(period.end)) % 900
+    covered = [b for _, low, high in tiles for b in range(low, high, 900)]
+    assert covered == list(range(first, last, 900)), "every bucket starting inside, in order"
+    borders = sorted({epoch_seconds(cut) + (-epoch_seconds(cut)) % 900 for cut in cuts})
+    for span, low, high in tiles:
+        assert span in (900, 3_600, 86_400) and low % span == 0 and (high - low) % span == 0
+        for row in range(low, high, span):
+            inside = bisect.bisect_right(borders, row) < bisect.bisect_left(borders, row + span)
+            assert not inside, "no row straddles a boundary"
+    assert all(a[0] != b[0] or a[2] != b[1] for a, b in itertools.pairwise(tiles)), "runs merged"
+
+
+def test_a_week_is_read_mostly_as_whole_days() -> None:
+    end = datetime(2026, 12, 1, 16, 45, tzinfo=UTC)
+    tiles = tile(Period(end - timedelta(days=7), end))
+    assert tiles == [
+        (900, epoch_seconds(end - timedelta(days=7)), epoch_seconds(datetime(2026, 11, 24, 17, tzinfo=UTC))),
+        (3_600, epoch_seconds(datetime(2026, 11, 24, 17, tzinfo=UTC)), epoch_seconds(datetime(2026, 11, 25, tzinfo=UTC))),
+        (86_400, epoch_seconds(datetime(2026, 11, 25, tzinfo=UTC)), epoch_seconds(datetime(2026, 12, 1, tzinfo=UTC))),
+        (3_600, epoch_seconds(datetime(2026, 12, 1, tzinfo=UTC)), epoch_seconds(datetime(2026, 12, 1, 16, tzinfo=UTC))),
+        (900, epoch_seconds(datetime(2026, 12, 1, 16, tzinfo=UTC)), epoch_seconds(end)),
+    ]  # fmt: skip

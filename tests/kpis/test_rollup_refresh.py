@@ -16,7 +16,7 @@ from core.db import Database
 from core.kpis.rollups import rollup_t
 from core.kpis.sql import bucket_of, epoch_seconds, sql_epoch
 from core.models import Channel, ConversationStatus, PresenceState, ValueTier
-from core.models.kpi_rollup import COUNTERS, DIMENSIONS, KpiRollup
+from core.models.kpi_rollup import COUNTERS, DIMENSIONS, QUARTER, KpiRollup
 from core.models.types import UTCDateTime
 from tests.conftest import TenantHandle, make_tenant
 from tests.kpis.clock import FrozenClock
@@ -26,10 +26,17 @@ from tests.kpis.scenario import BASE, Plan, make_centre, moment, presence_period
 from tests.kpis.scenario import write_until as write_scenario
 
 
-def rollup_rows(database: Database, tenant_id: uuid.UUID) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """The tenant's rollup rows by bucket and dimensions: their id and non-zero counters."""
+def rollup_rows(
+    database: Database, tenant_id: uuid.UUID, *, span: int = QUARTER
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The tenant's rollup rows of one span by start and dimensions: id and non-zero counters."""
     with database.tenant_session(tenant_id) as session:
-        rows = sql.run(session, sa.select(rollup_t).where(rollup_t.c.tenant_id == sql.TENANT))
+        rows = sql.run(
+            session,
+            sa.select(rollup_t).where(
+                rollup_t.c.tenant_id == sql.TENANT, rollup_t.c.span_seconds == span
+            ),
+        )
         found: dict[tuple[Any, ...], dict[str, Any]] = {}
         for row in rows:
             key = (epoch_seconds(row.bucket_start), *(row._mapping[d] for d in DIMENSIONS))
@@ -37,6 +44,21 @@ def rollup_rows(database: Database, tenant_id: uuid.UUID) -> dict[tuple[Any, ...
             counters = {name: row._mapping[name] for name in COUNTERS if row._mapping[name]}
             found[key] = {"id": row.id, "counters": counters}
         return found
+
+
+def spans_add_up(database: Database, tenant_id: uuid.UUID) -> None:
+    """Every hour row is the sum of its quarter-hour rows, every day row of its hour rows, and
+    no finer row lacks the coarser row that holds it."""
+    finer = counters_of(rollup_rows(database, tenant_id))
+    for span in (3_600, 86_400):
+        summed: dict[tuple[Any, ...], dict[str, int]] = {}
+        for (start, *dimensions), counters in finer.items():
+            total = summed.setdefault((start - start % span, *dimensions), {})
+            for name, value in counters.items():
+                total[name] = total.get(name, 0) + value
+        coarse = counters_of(rollup_rows(database, tenant_id, span=span))
+        assert coarse == {key: c for key, c in summed.items() if c}, f"{span} s rows"
+        finer = coarse
 
 
 def counters_of(rows: dict[tuple[Any, ...], dict[str, Any]]) -> dict[tuple[Any, ...], Any]:
@@ -92,6 +114,7 @@ def test_refreshing_again_rewrites_identical_rows(
     # the rebuild from midnight rewrites the buckets holding facts or staffed time: 08:00-16:45
     assert again.buckets >= 1 and rebuilt.buckets == 36
     assert counters_of(after) == counters_of(before)
+    spans_add_up(database, tenant.id)
     assert {row["id"] for row in after.values()}.isdisjoint(
         {row["id"] for row in before.values()}
     ), "every bucket was rewritten whole"
@@ -144,6 +167,7 @@ def test_a_reopening_rewrites_the_bucket_of_the_resolution_it_undoes(
             assert after[key]["id"] != row["id"], "M1's buckets are rewritten"
         elif key[0] < epoch_seconds(at(16, 45)):
             assert after[key] == row, "other buckets before the watermark are left alone"
+    spans_add_up(database, tenant.id)
 
 
 def _sum(rows: dict[tuple[Any, ...], dict[str, Any]], bucket: int, counter: str) -> int:
@@ -187,12 +211,15 @@ def test_rollups_equal_a_direct_computation_from_raw_rows(
         scenario,
     )
 
+    spans_add_up(database, tenant.id)
+
     refresh(database, tenant.id, plan.end, since=BASE - timedelta(hours=1))
     assert differences(counters_of(rollup_rows(database, tenant.id)), expected) == {}, (
         cut,
         presence,
         scenario,
     )
+    spans_add_up(database, tenant.id)
 
     first, length = period
     start = BASE + timedelta(minutes=15 * first)
