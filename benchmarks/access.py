@@ -36,6 +36,7 @@ from core.contacts import IdentityInput
 from core.db import Database
 from core.logs import configure_logging
 from core.models import Contact, IdentityKind, Role
+from switchboard.server import freeze_startup_heap
 
 console = Console(stderr=True)
 PASSWORD = "a long and fine password"
@@ -49,6 +50,7 @@ def serve(url: str, port: int) -> None:
     config = uvicorn.Config(
         create_app(database), host="127.0.0.1", port=port, log_config=None, access_log=False
     )
+    freeze_startup_heap()  # as switchboard serve does
     uvicorn.Server(config).run()
 
 
