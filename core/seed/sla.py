@@ -30,7 +30,7 @@ from core.seed.rows import Row
 from core.seed.run import LOCAL_TZ, SeedRun
 from core.seed.story import Step
 from core.sla.calendars import to_calendar
-from core.sla.clocks import RESPONSE_METRICS, elapsed_seconds, pause, resume, schedule
+from core.sla.clocks import RESPONSE_METRICS, pause, resume, schedule, settle
 from core.sla.policies import DEFAULT_POLICIES, MatchFacts, Target, choose_targets
 
 HOTLINE_HOURS = {str(day): [["08:00", "22:00"]] for day in range(7)}
@@ -200,14 +200,7 @@ class _Replay:
 
     def _stop(self, clock: SlaClock, at: datetime, *, met: bool) -> None:
         """ConversationClocks.stop (the sweep has already booked a breach that came due)."""
-        clock.elapsed_seconds = elapsed_seconds(clock, self.calendar, at)
-        clock.running_since = None
-        clock.stopped_at = at
-        if clock.breached_at is not None:
-            clock.outcome = ClockOutcome.BREACHED
-        else:
-            clock.outcome = ClockOutcome.MET if met else ClockOutcome.CANCELLED
-        if clock.outcome is ClockOutcome.MET:
+        if settle(clock, self.calendar, at, met=met) is ClockOutcome.MET:
             self._record(clock, EventType.SLA_MET, at, elapsed_seconds=clock.elapsed_seconds)
 
     def _sweep(self, until: datetime) -> None:

@@ -72,6 +72,18 @@ def pause(clock: SlaClock, calendar: BusinessCalendar, at: datetime) -> None:
         clock.warn_at = None
 
 
+def settle(clock: SlaClock, calendar: BusinessCalendar, at: datetime, *, met: bool) -> ClockOutcome:
+    """Stop the clock for good: bank its working time; a breach already booked stands."""
+    clock.elapsed_seconds = elapsed_seconds(clock, calendar, at)
+    clock.running_since = None
+    clock.stopped_at = at
+    if clock.breached_at is not None:
+        clock.outcome = ClockOutcome.BREACHED
+    else:
+        clock.outcome = ClockOutcome.MET if met else ClockOutcome.CANCELLED
+    return clock.outcome
+
+
 def resume(clock: SlaClock, calendar: BusinessCalendar, at: datetime) -> None:
     """Run again from ``at`` with the banked time; due and warn times move by the pause."""
     if clock.running_since is not None:
@@ -168,16 +180,10 @@ class ConversationClocks:
             clock.breached_at = clock.due_at
             self._breaches.append(clock.due_at)
             self._record(clock, EventType.SLA_BREACHED, clock.due_at, late=True)
-        clock.elapsed_seconds = elapsed_seconds(clock, calendar, at)
-        clock.running_since = None
-        clock.stopped_at = at
-        if clock.breached_at is not None:
-            clock.outcome = ClockOutcome.BREACHED
-        else:
-            clock.outcome = ClockOutcome.MET if met else ClockOutcome.CANCELLED
-        if clock.outcome is ClockOutcome.MET:
+        outcome = settle(clock, calendar, at, met=met)
+        if outcome is ClockOutcome.MET:
             self._record(clock, EventType.SLA_MET, at, elapsed_seconds=clock.elapsed_seconds)
-        return clock.outcome
+        return outcome
 
     def stop_all(self, clocks: Iterable[SlaClock], at: datetime, *, met: bool) -> None:
         for clock in list(clocks):
