@@ -2,7 +2,8 @@
 
 ``/voice/account`` (the auth token is write-only), ``/voice/lines`` (IVR trees validated by
 the phone channel, 422 naming the problem's path), ``/interactions`` (calls with their states'
-times and handle time, D20, and the disposition that ends wrap-up), ``/callbacks``.
+times and handle time, D20; the agent's hold and unhold; the disposition that ends wrap-up),
+``/callbacks``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from api.auth import Caller, Principal
 from api.controllers.voice_webhooks import base_url, voice_directory
 from api.dependencies import TenantSession
 from api.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, PageOut, page_out
@@ -32,12 +34,13 @@ from api.schemas.voice import (
 from channels.phone.ivr_schema import parse_tree
 from channels.phone.urls import VoiceUrls, webhook_base
 from core import callbacks, tenants
-from core.calls import config, ending, queries
+from core.calls import config, ending, hold, queries
 from core.db import session_tenant
 from core.models.callback_request import CallbackState
 from core.models.interaction import Interaction, InteractionState
 from core.models.voice_account import VoiceAccount
 from core.models.voice_line import VoiceLine
+from core.permissions import Action, allows
 
 
 def _account_out(request: Request[Any, Any, Any], account: VoiceAccount, slug: str) -> Any:
@@ -180,6 +183,13 @@ def call_out(call: Interaction) -> CallOut:
     )
 
 
+def _own_calls_only(principal: Principal) -> bool:
+    """Whether the caller is an agent acting on calls, who may act only on their own: those
+    who may act for any agent (``agents:write``, as for presence and offers) may on anyone's;
+    an API token acts for no agent, so its ``interactions:write`` covers every call."""
+    return principal.user_id is not None and not allows(principal.permissions, Action.AGENTS_WRITE)
+
+
 class InteractionController(Controller):
     path = "/interactions"
     opt = {"resource": "interactions"}  # permissions: api.guards
@@ -222,6 +232,45 @@ class InteractionController(Controller):
         self, session: TenantSession, interaction_id: FromPath[uuid.UUID]
     ) -> CallOut:
         return call_out(queries.get_interaction(session, interaction_id=interaction_id))
+
+    @post(
+        "/{interaction_id:uuid}/hold",
+        sync_to_thread=True,
+        status_code=200,
+        summary="Put a live call on hold (the caller stays connected; hold time counts)",
+        responses=problem_responses(403, 404, 409),
+    )
+    def put_on_hold(
+        self, session: TenantSession, principal: Caller, interaction_id: FromPath[uuid.UUID]
+    ) -> CallOut:
+        """409 unless the call is in progress and off hold; an agent may hold only their own
+        call (403 for a colleague's), team leads any."""
+        call = hold.hold_call(
+            session,
+            interaction_id=interaction_id,
+            actor_user_id=principal.user_id,
+            own_call_only=_own_calls_only(principal),
+        )
+        return call_out(call)
+
+    @post(
+        "/{interaction_id:uuid}/unhold",
+        sync_to_thread=True,
+        status_code=200,
+        summary="Take a call off hold: the hold period is added to its hold time",
+        responses=problem_responses(403, 404, 409),
+    )
+    def take_off_hold(
+        self, session: TenantSession, principal: Caller, interaction_id: FromPath[uuid.UUID]
+    ) -> CallOut:
+        """409 unless the call is in progress and on hold; who may, as for hold."""
+        call = hold.resume_call(
+            session,
+            interaction_id=interaction_id,
+            actor_user_id=principal.user_id,
+            own_call_only=_own_calls_only(principal),
+        )
+        return call_out(call)
 
     @post(
         "/{interaction_id:uuid}/disposition",

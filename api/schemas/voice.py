@@ -150,7 +150,8 @@ class CallOut(BaseModel):
     wrap_up_started_at: datetime | None
     wrap_up_ended_at: datetime | None
     talk_seconds: int
-    hold_seconds: int
+    hold_seconds: int = Field(description="ended hold periods; a running one is not in yet")
+    on_hold_since: datetime | None = Field(description="the current hold began; null: not held")
     wrap_up_seconds: int
     handle_seconds: int = Field(description="talk + hold + wrap-up (D20)")
     recording_url: str | None

@@ -4,7 +4,10 @@ Talk time is the agent leg's duration: ``DialCallDuration`` on the Dial action, 
 leg's own ``CallDuration`` on its status callback (the same number, whichever comes first).
 The caller's ``CallDuration`` is not used: it also counts the IVR and the wait in the queue.
 When an end is reported before a leg's figure (the caller's status callback), talk time is
-the time between answer and end as we saw it, until the leg's figure corrects it.
+the time between answer and end as we saw it, until the leg's figure corrects it. The agent
+leg stays up while the caller is on hold, so talk is that time less the call's hold time
+(``core.calls.hold``; a hold still running when the call ends counts until the end): talk +
+hold is the time the agent was on the call, and AHT adds wrap-up without counting hold twice.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from core import conversation_updates, replies
 from core.calls.conversation import leave_line
-from core.clock import as_utc, utcnow
+from core.calls.hold import end_hold, seconds_between
+from core.clock import utcnow
 from core.errors import ConflictError
 from core.lookup import get_by_id
 from core.models.agent_status import PresenceState
@@ -30,10 +34,6 @@ log = structlog.get_logger(__name__)
 
 WAITING_STATES = frozenset({InteractionState.QUEUED, InteractionState.RINGING})
 WORKING_STATES = frozenset({PresenceState.AVAILABLE, PresenceState.BUSY})
-
-
-def seconds_between(start: datetime, end: datetime) -> int:
-    return max(0, round((as_utc(end) - as_utc(start)).total_seconds()))
 
 
 def end_call(
@@ -55,15 +55,17 @@ def end_call(
         _correct_talk(session, call, talk_seconds, now)
         return False
     was = call.state
+    end_hold(session, call=call, at=now, reason="call_ended")
     call.ended_at, call.state = now, state
     answered = call.answered_at is not None
     if not answered and was in WAITING_STATES:
         call.abandoned = True
     if answered:
         assert call.answered_at is not None
-        call.talk_seconds = (
+        on_call = (
             talk_seconds if talk_seconds is not None else seconds_between(call.answered_at, now)
         )
+        call.talk_seconds = max(0, on_call - call.hold_seconds)
     session.flush()
     leave_line(session, call=call, at=now)
     if answered and call.agent_id is not None:
@@ -74,6 +76,7 @@ def end_call(
         state=state.value,
         abandoned=call.abandoned,
         talk_seconds=call.talk_seconds,
+        hold_seconds=call.hold_seconds,
     )
     return True
 
@@ -81,22 +84,27 @@ def end_call(
 def _correct_talk(
     session: Session, call: Interaction, talk_seconds: int | None, at: datetime
 ) -> None:
-    if talk_seconds is None or call.answered_at is None or talk_seconds == call.talk_seconds:
+    if talk_seconds is None or call.answered_at is None:
         return
-    delta = talk_seconds - call.talk_seconds
-    call.talk_seconds = talk_seconds
+    talk = max(0, talk_seconds - call.hold_seconds)
+    if talk == call.talk_seconds:
+        return
+    delta = talk - call.talk_seconds
+    call.talk_seconds = talk
     session.flush()
     if delta > 0 and call.agent_id is not None:
         presence.add_phone_time(session, agent_id=call.agent_id, seconds=delta, at=at)
 
 
 def _start_wrap_up(session: Session, call: Interaction, at: datetime) -> None:
-    """After-call work begins: the agent's presence says so; talk counts toward the day (D7)."""
+    """After-call work begins: the agent's presence says so; talk and hold, the time they were
+    on the call, count toward the day (D7)."""
     assert call.agent_id is not None
     call.wrap_up_started_at = at
     session.flush()
-    if call.talk_seconds:
-        presence.add_phone_time(session, agent_id=call.agent_id, seconds=call.talk_seconds, at=at)
+    on_call = min(call.talk_seconds + call.hold_seconds, presence.MAX_PHONE_SECONDS)
+    if on_call:
+        presence.add_phone_time(session, agent_id=call.agent_id, seconds=on_call, at=at)
     status = presence.locked_status(
         session, agent_id=call.agent_id, context=routing_context(session)
     )

@@ -48,6 +48,8 @@ class EventType(enum.StrEnum):
     SLA_MET = "sla_met"
     SLA_AT_RISK = "sla_at_risk"
     SLA_ESCALATED = "sla_escalated"
+    CALL_HELD = "call_held"
+    CALL_HOLD_ENDED = "call_hold_ended"
 
 
 class ConversationEvent(TenantOwned, table=True):

@@ -78,7 +78,10 @@ class Interaction(TenantOwned, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     talk_seconds: int = Field(default=0)
-    hold_seconds: int = Field(default=0)
+    hold_seconds: int = Field(default=0, description="ended hold periods (core.calls.hold)")
+    on_hold_since: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="the current hold began; None: not held"
+    )
     wrap_up_seconds: int = Field(default=0)
     wrap_up_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     wrap_up_ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
