@@ -17,7 +17,6 @@ from core.kpis.facts import (
     fact_queue,
     grouped,
     interaction_t,
-    later,
     queue_by_id,
     queue_by_text,
     tenant_of,
@@ -104,16 +103,24 @@ def written_offers(ranges: Ranges) -> sa.Select[Any]:
             assigned.c.type == EventType.ASSIGNED,
             in_ranges(assigned.c.occurred_at, ranges),
         )
+        .offset(0)  # PostgreSQL would fold it into the joins and redo both lookups per queue
         .subquery("answers")
     )
     earlier = st.event_t.alias("earlier")
-    first_answer = ~sa.exists().where(
-        *tenant_of(earlier),
-        earlier.c.conversation_id == answers.c.conversation_id,
-        unindexed(earlier.c.type) == EventType.ASSIGNED,
-        earlier.c.occurred_at >= answers.c.queued_at,
-        later(answers, earlier),
+    first_after_queueing = (
+        sa.select(earlier.c.id)
+        .where(
+            *tenant_of(earlier),
+            earlier.c.conversation_id == answers.c.conversation_id,
+            unindexed(earlier.c.type) == EventType.ASSIGNED,
+            earlier.c.occurred_at >= answers.c.queued_at,
+        )
+        .order_by(earlier.c.occurred_at, earlier.c.id)
+        .limit(1)
+        .correlate(answers)
+        .scalar_subquery()
     )
+    first_answer = first_after_queueing == answers.c.id
     wait = seconds_between(answers.c.queued_at, answers.c.occurred_at)
     source = with_conversation(answers, answers.c.conversation_id)
     facts = (
