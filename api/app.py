@@ -7,7 +7,8 @@ the Dash app (dashboard.mount),
 ``/api/schema`` OpenAPI (JSON at ``/api/schema/openapi.json``), ``/api/docs`` interactive docs,
 ``/health`` and ``/metrics`` outside the API and without auth, ``/webhooks/email/{address}``
 outside the API with a per-mailbox token, ``/forms/{tenant}/{form}`` public web forms (page,
-embed script, JSON definition and endpoint; api.controllers.form_pages).
+embed script, JSON definition and endpoint; api.controllers.form_pages), ``/survey/{token}``
+the customer's satisfaction survey behind a signed link (api.controllers.survey_pages).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from api.controllers.agents import AgentController
 from api.controllers.alerts import AlertController
 from api.controllers.contacts import ContactController
 from api.controllers.conversations import ConversationController
+from api.controllers.csat import CsatController
 from api.controllers.email_inbound import receive_raw_email
 from api.controllers.form_pages import embed_script, form_page, form_post, form_preflight
 from api.controllers.forms import FormController
@@ -52,6 +54,7 @@ from api.controllers.sla import SlaController
 from api.controllers.social_accounts import SocialAccountController
 from api.controllers.social_posts import SocialPostController
 from api.controllers.social_webhooks import receive_social_webhook, social_webhook_verification
+from api.controllers.survey_pages import survey_answer, survey_page
 from api.controllers.system import database_check, docs, health
 from api.controllers.users import UserController
 from api.controllers.voice import (
@@ -116,6 +119,7 @@ def create_app(
             ConversationController,
             HandoffController,
             WorkOrderController,
+            CsatController,
             QueueController,
             UserController,
             OrgUnitController,
@@ -167,6 +171,8 @@ def create_app(
             form_page,
             form_post,
             embed_script,
+            survey_page,
+            survey_answer,
             MetricsController,
             *SIGN_IN_ROUTES,
             *OIDC_ROUTES,

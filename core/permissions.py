@@ -26,6 +26,8 @@ class Action(enum.StrEnum):
     CONVERSATIONS_READ = "conversations:read"
     CONVERSATIONS_WRITE = "conversations:write"
     CONVERSATIONS_EXPORT = "conversations:export"
+    CSAT_READ = "csat:read"
+    CSAT_WRITE = "csat:write"
     QUEUES_READ = "queues:read"
     QUEUES_WRITE = "queues:write"
     QUEUES_DELETE = "queues:delete"
@@ -111,6 +113,7 @@ _TEAM_LEAD = _FRONT_LINE | {
     A.QUEUE_HEALTH_READ,
     A.SENTIMENT_READ,
     A.CONVERSATIONS_EXPORT,
+    A.CSAT_READ,
 }
 
 # Administration, including every setting that holds a provider credential.
@@ -131,11 +134,16 @@ _TENANT_ADMINISTRATION = {
     A.AUDIT_READ,
 }
 
+# The customer's own word: survey answers come from the survey link or from an integration
+# (an IVR post-call survey, a survey vendor) whose token an admin issued, never from the people
+# they measure.
+_CUSTOMER_VOICE = {A.CSAT_WRITE}
+
 _ALL = frozenset(Action)
 
 MATRIX: Mapping[Role, frozenset[str]] = {
     Role.ADMIN: _ALL,
-    Role.SUPERVISOR: _ALL - _TENANT_ADMINISTRATION,
+    Role.SUPERVISOR: _ALL - _TENANT_ADMINISTRATION - _CUSTOMER_VOICE,
     Role.TEAM_LEAD: frozenset(_TEAM_LEAD),
     Role.AGENT: frozenset(_FRONT_LINE | {A.AGENTS_WRITE + OWN_SUFFIX, A.OFFERS_WRITE + OWN_SUFFIX}),
     Role.QA_INSPECTOR: frozenset(
@@ -144,6 +152,7 @@ MATRIX: Mapping[Role, frozenset[str]] = {
             A.CONTACTS_READ,
             A.CONVERSATIONS_READ,
             A.CONVERSATIONS_EXPORT,
+            A.CSAT_READ,
             A.QUEUES_READ,
             A.USERS_READ,
             A.ORG_UNITS_READ,

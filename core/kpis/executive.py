@@ -25,8 +25,8 @@ from core.models.channel import Channel
 class ExecutiveKpis:
     """Every executive KPI of one period (and org subtree); None where there is no data.
 
-    Shares are fractions (0.25 is 25 %), times are seconds. ``csat`` is always None for now:
-    Switchboard records no survey answers yet (docs/kpis.md).
+    Shares are fractions (0.25 is 25 %), times are seconds. ``csat`` is the share of the
+    period's ``csat_responses`` that scored 4 or 5 (docs/kpis.md).
     """
 
     period: Period
@@ -43,6 +43,7 @@ class ExecutiveKpis:
     handle_time: HandleTime | None
     first_contact_resolution: float | None
     csat: float | None
+    csat_responses: int
     transfer_rate: float | None
     escalation_rate: float | None
     resolved: int
@@ -115,7 +116,8 @@ def executive_kpis(
         abandonment_rate=formulas.abandonment_rate(totals),
         handle_time=formulas.handle_time(totals),
         first_contact_resolution=formulas.first_contact_resolution(totals),
-        csat=None,
+        csat=formulas.csat(totals),
+        csat_responses=totals.csat_responses,
         transfer_rate=formulas.transfer_rate(totals),
         escalation_rate=formulas.escalation_rate(totals),
         resolved=totals.resolved,
@@ -193,6 +195,7 @@ CSV_ROWS: tuple[tuple[str, str, Callable[[ExecutiveKpis], Any]], ...] = (
     ("occupancy", "share", lambda k: k.occupancy),
     ("first_contact_resolution", "share", lambda k: k.first_contact_resolution),
     ("csat", "share", lambda k: k.csat),
+    ("csat_responses", "count", lambda k: k.csat_responses),
     ("transfer_rate", "per handled", lambda k: k.transfer_rate),
     ("escalation_rate", "per handled", lambda k: k.escalation_rate),
     ("resolved", "count", lambda k: k.resolved),

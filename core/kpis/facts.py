@@ -1,5 +1,6 @@
 """The fact queries behind the rollups: their shared parts, and the facts of contacts,
-hand-offs, reopenings and SLA clocks (queue and resolution facts have their own modules).
+hand-offs, reopenings, SLA clocks and survey answers (queue and resolution facts have their
+own modules).
 
 Each statement counts the facts whose moment falls in the given UTC ranges, grouped by
 15-minute bucket and the rollup dimensions (see core.models.kpi_rollup), and names its sums
@@ -26,6 +27,7 @@ from core.kpis.sql import (
 )
 from core.models.agent_status import AgentStateChange
 from core.models.conversation import OPEN_STATUSES, ConversationStatus
+from core.models.csat import SATISFIED_MIN, CsatResponse
 from core.models.event import EventType
 from core.models.interaction import Interaction
 from core.models.kpi_rollup import DIMENSIONS
@@ -40,6 +42,7 @@ interaction_t: sa.Table = Interaction.__table__  # type: ignore[attr-defined]
 clock_t: sa.Table = SlaClock.__table__  # type: ignore[attr-defined]
 state_change_t: sa.Table = AgentStateChange.__table__  # type: ignore[attr-defined]
 user_t: sa.Table = User.__table__  # type: ignore[attr-defined]
+csat_t: sa.Table = CsatResponse.__table__  # type: ignore[attr-defined]
 
 COMPLAINT_CATEGORIES = ("complaint", "complaint_complex")
 SHORT_ABANDON_SECONDS = 5
@@ -216,6 +219,22 @@ def sla_met(ranges: Ranges) -> sa.Select[Any]:
 def sla_breached(ranges: Ranges) -> sa.Select[Any]:
     """SLA clocks that came due unmet, at the moment they did."""
     return _clocks(ranges, counter="sla_breached", met=False)
+
+
+def csat_answers(ranges: Ranges) -> sa.Select[Any]:
+    """Survey answers, when the customer answered, under the conversation's current queue."""
+    answer = csat_t.alias("answer")
+    source = with_conversation(answer, answer.c.conversation_id)
+    facts = (
+        sa.select(
+            *dimensions(answer.c.answered_at),
+            sa.literal(1).label("csat_responses"),
+            count_if(answer.c.score >= SATISFIED_MIN).label("csat_satisfied"),
+        )
+        .select_from(source.outerjoin(fact_queue, queue_by_id(fact_conversation.c.queue_id)))
+        .where(*tenant_of(answer), in_ranges(answer.c.answered_at, ranges))
+    )
+    return grouped(facts, ("csat_responses", "csat_satisfied"))
 
 
 FACT_EVENTS = (

@@ -118,6 +118,11 @@ def complaints_per_thousand(t: Totals) -> float | None:
     return None if share is None else share * 1000
 
 
+def csat(t: Totals) -> float | None:
+    """Share of survey answers scoring 4 or 5 of 5 (top-two box); None with no answers."""
+    return ratio(t.csat_satisfied, t.csat_responses)
+
+
 def reopen_rate(t: Totals) -> float | None:
     """Reopenings per resolution."""
     return ratio(t.reopened, t.resolved)

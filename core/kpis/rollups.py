@@ -60,6 +60,7 @@ CONTACT_FACTS = (
     facts.reopenings,
     facts.sla_met,
     facts.sla_breached,
+    facts.csat_answers,
 )
 """Every aggregate fact statement; agent staffed time is split in Python (core.kpis.staffing)."""
 

@@ -66,6 +66,8 @@ class Totals:
     reopened: int = 0
     sla_met: int = 0
     sla_breached: int = 0
+    csat_responses: int = 0
+    csat_satisfied: int = 0
     staffed_seconds: int = 0
     agent_handle_seconds: int = 0
 

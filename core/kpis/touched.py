@@ -1,7 +1,8 @@
 """Which 15-minute buckets hold facts: what a rollup refresh has to rewrite.
 
 A fact's moment is an event's time (core.kpis.facts.FACT_EVENTS), a call's answer, end or end
-of wrap-up, or an SLA clock's stop or breach. Buckets are epoch seconds (see core.kpis.sql).
+of wrap-up, an SLA clock's stop or breach, or a survey answer's time. Buckets are epoch
+seconds (see core.kpis.sql).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core import statements as st
-from core.kpis.facts import FACT_EVENTS, clock_t, interaction_t
+from core.kpis.facts import FACT_EVENTS, clock_t, csat_t, interaction_t
 from core.kpis.sql import BUCKET_SECONDS, bucket_of, epoch_seconds, unindexed
 from core.models.event import EventType
 from core.models.kpi_rollup import QUARTER, KpiRollup
@@ -80,6 +81,7 @@ def fact_buckets(
     for table, columns in (
         (interaction_t, ("answered_at", "ended_at", "wrap_up_ended_at")),
         (clock_t, ("stopped_at", "breached_at")),
+        (csat_t, ("answered_at",)),
     ):
         moments = [table.c[name] for name in columns]
         in_bounds = sa.or_(*(sa.and_(m.is_not(None), *within(m)) for m in moments))

@@ -16,6 +16,7 @@ from core.models.conversation import (
     RoutingState,
 )
 from core.models.credential import LocalCredential, PasswordReset
+from core.models.csat import CsatResponse, SurveyChannel
 from core.models.event import ConversationEvent, EventType
 from core.models.handoff import Handoff, HandoffKind
 from core.models.identity_provider import IdentityProvider, UserIdentity
@@ -87,6 +88,7 @@ __all__ = [
     "Conversation",
     "ConversationEvent",
     "ConversationStatus",
+    "CsatResponse",
     "DeliveryStatus",
     "EventType",
     "Handoff",
@@ -134,6 +136,7 @@ __all__ = [
     "SocialAlert",
     "SocialNetwork",
     "SocialPost",
+    "SurveyChannel",
     "Tenant",
     "TenantOwned",
     "Tier",

@@ -62,6 +62,8 @@ COUNTERS: tuple[str, ...] = (
     "reopened",
     "sla_met",
     "sla_breached",
+    "csat_responses",
+    "csat_satisfied",
     "staffed_seconds",
     "agent_handle_seconds",
 )
@@ -145,6 +147,12 @@ class KpiRollup(TenantOwned, table=True):
     reopened: int = Field(default=0)
     sla_met: int = Field(default=0)
     sla_breached: int = Field(default=0)
+    csat_responses: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"}, description="survey answers"
+    )
+    csat_satisfied: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"}, description="of which scored 4-5"
+    )
     staffed_seconds: int = Field(
         default=0, sa_type=sa.BigInteger, description="agents available, busy or in wrap-up"
     )

@@ -1,5 +1,5 @@
 """Demo data for one tenant: org tree, staff, queues, contacts and a month of conversations
-with the SLA clocks the default policies gave them.
+with the SLA clocks the default policies gave them and their customers' survey answers.
 
 Rows go in as Core executemany inserts inside one system unit of work, so the default plan takes
 seconds and a failed seed leaves nothing behind. Each conversation is first told as a story of

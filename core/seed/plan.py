@@ -41,3 +41,4 @@ class SeedResult:
     social_posts: int = 0
     social_alerts: int = 0
     social_authors: int = 0  # people who posted about us, contacts too (among ``contacts``)
+    csat_responses: int = 0  # satisfaction survey answers of resolved history conversations

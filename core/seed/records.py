@@ -1,5 +1,5 @@
-"""The rows a conversation leaves: its call leg, and, cut at now, its columns, messages, events
-and settled SLA clocks."""
+"""The rows a conversation leaves: its call leg, and, cut at now, its columns, messages, events,
+settled SLA clocks and satisfaction survey."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from core.models import (
 )
 from core.models import ConversationStatus as Status
 from core.models import MessageDirection as Direction
+from core.seed.csat import CsatHistory
 from core.seed.rows import Row
 from core.seed.run import SECOND, SeedRun
 from core.seed.sla import SlaHistory
@@ -35,17 +36,19 @@ EXTERNAL_ID = {
 
 
 class ConversationRecorder:
-    """Writes conversations' rows so that status, counters, messages, events and SLA clocks
-    agree."""
+    """Writes conversations' rows so that status, counters, messages, events, SLA clocks and
+    surveys agree."""
 
     def __init__(self, run: SeedRun) -> None:
         self.run = run
         self.tokens = itertools.count(1)
         self.sla = SlaHistory(run)
+        self.csat = CsatHistory(run)
 
     def record(self, conversation: Row, story: Story, tier: ValueTier) -> None:
-        """Cut the story at now; derive the conversation's columns, messages, events and settled
-        SLA clocks from it (``tier``: its customer's value tier, which SLA policies match)."""
+        """Cut the story at now; derive the conversation's columns, messages, events, settled
+        SLA clocks and survey from it (``tier``: its customer's value tier, which SLA policies
+        match)."""
         now = self.run.now
         kept = sorted((step for step in story.steps if step.at <= now), key=lambda s: s.at)
         status, queue, assignee, owner, verified = Status.NEW, None, None, None, False
@@ -70,6 +73,15 @@ class ConversationRecorder:
             if step.direction in (Direction.INBOUND, Direction.OUTBOUND):
                 last_message = step.at
         kept += self.sla.settle(conversation, tier, kept)
+        finished = resolved or closed
+        if status in (Status.RESOLVED, Status.CLOSED) and owner and finished:
+            kept += self.csat.survey(
+                conversation,
+                resolved_at=finished,
+                handed_on=counts[EventType.TRANSFERRED] + counts[EventType.ESCALATED] > 0,
+                went_wrong=counts[EventType.REOPENED] > 0
+                or conversation["sla_breached_at"] is not None,
+            )
         kept.sort(key=lambda step: step.at)
         conversation.update(
             status=status,

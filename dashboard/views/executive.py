@@ -19,7 +19,7 @@ from core.kpis import ExecutiveKpis, Period, compare_periods, executive_csv, hea
 from core.kpis.periods import QUARTER_HOUR
 from core.permissions import Action
 from dashboard import access
-from dashboard.formatting import MISSING, number, percent, seconds
+from dashboard.formatting import number, percent, seconds
 from dashboard.pages import Page
 from dashboard.views.queue_health import org_unit_options
 from dashboard.widgets import card_row, period_picker
@@ -80,7 +80,8 @@ def cards(current: ExecutiveKpis, previous: ExecutiveKpis) -> Any:
             ("Handled", number(current.handled), "executive-handled"),
             ("AHT", seconds(aht.average if aht else None), "executive-aht"),
             ("FCR", percent(current.first_contact_resolution), "executive-fcr"),
-            ("CSAT", MISSING if current.csat is None else f"{current.csat:.2f}", "executive-csat"),
+            ("CSAT", percent(current.csat) + _change(current.csat, previous.csat), "executive-csat"),
+            ("Survey answers", number(current.csat_responses), "executive-csat-answers"),
             ("Service level", percent(current.service_level), "executive-service-level"),
             ("Abandoned", percent(current.abandonment_rate), "executive-abandoned"),
             ("Transfers", percent(current.transfer_rate), "executive-transfers"),

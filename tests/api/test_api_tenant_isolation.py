@@ -263,6 +263,7 @@ ADDRESSED_BODIES: dict[tuple[str, str], BodyFor] = {
     ("POST", f"{API}/conversations/{{conversation_id}}/resolve"): lambda a, b: {
         "override_reason": "steal"
     },
+    ("POST", f"{API}/conversations/{{conversation_id}}/csat"): lambda a, b: {"score": 1},
     ("POST", f"{API}/conversations/{{conversation_id}}/work-orders"): lambda a, b: {
         "queue_id": b.queue,
         "title": "steal",

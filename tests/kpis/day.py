@@ -8,8 +8,9 @@ resolution in 24 h, around the clock.
 
 Every step goes through the service the product uses (ingest, queue_call, assignment,
 bridging, end_call, submit_disposition, replies, update_conversation, handoffs, presence,
-SLA hooks) with the clock set to that moment. Routing's own work (start clocks, put in line)
-is called as its job would call it; which agent takes what is chosen by direct assignment.
+SLA hooks, survey answers) with the clock set to that moment. Routing's own work (start
+clocks, put in line) is called as its job would call it; which agent takes what is chosen by
+direct assignment.
 Only hold time is written on the call row directly: no service records it yet.
 """
 
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from core import contacts, org_units, queues, users
+from core import contacts, csat, org_units, queues, users
 from core.calls import bridging, conversation, ending, lifecycle
 from core.conversation_updates import update_conversation
 from core.db import Database
@@ -39,6 +40,7 @@ from core.models import (
     OrgUnitKind,
     PresenceState,
     Role,
+    SurveyChannel,
     Tenant,
     Tier,
     ValueTier,
@@ -271,6 +273,13 @@ class Day:
                 note=HandoffNote(summary="fault needs an expert"), actor_user_id=by,
             )  # fmt: skip
 
+    def survey(self, name: str, score: int, moment: datetime, channel: SurveyChannel) -> None:
+        """The customer answers the satisfaction survey."""
+        with self.unit(moment) as session:
+            csat.record_answer(
+                session, conversation_id=self.conversation(name), score=score, channel=channel
+            )
+
     def conversation(self, name: str) -> uuid.UUID:
         assert self.ids is not None
         return self.ids.conversations[name]
@@ -291,12 +300,14 @@ def build_day(database: Database, tenant_id: uuid.UUID, clock: FrozenClock) -> D
     day.status("M1", ConversationStatus.PENDING, ids.a2, at(8, 45))
     day.writes_back("m1@example.com", at(10, 45))
     day.status("M1", ConversationStatus.RESOLVED, ids.a2, at(11, 15))
+    day.survey("M1", 5, at(11, 25), SurveyChannel.EMAIL_LINK)
 
     # C1: answered after 10 s, 300 s talk + 30 s hold, 60 s wrap-up, resolved on the call.
     c1 = day.call("C1", queued=at(9), category="billing")
     day.answer(c1, ids.a1, at(9, 0, 10))
     day.hang_up(c1, at(9, 5, 40), talk=300, hold=30)
     day.disposition(c1, at(9, 6, 40), resolve=True)
+    day.survey("C1", 4, at(9, 7, 30), SurveyChannel.PHONE_IVR)
 
     # M2, email, billing: waits 90 min (first response breached at 10:00), transferred.
     day.write_in("M2", moment=at(9), sender="m2@example.com", category="billing")
@@ -312,6 +323,7 @@ def build_day(database: Database, tenant_id: uuid.UUID, clock: FrozenClock) -> D
     day.disposition(c2, at(9, 43, 45), resolve=True)
     day.status("C2", ConversationStatus.OPEN, ids.a2, at(14))
     day.status("C2", ConversationStatus.RESOLVED, ids.a2, at(15))
+    day.survey("C2", 2, at(15, 20), SurveyChannel.WEB)
 
     # C3 hangs up after 3 s (a short abandon); C4 after 40 s.
     c3 = day.call("C3", queued=at(10))
@@ -327,6 +339,7 @@ def build_day(database: Database, tenant_id: uuid.UUID, clock: FrozenClock) -> D
     day.escalate("C5", ids.a1, at(11, 5))
     day.take("C5", ids.e1, at(11, 10))
     day.status("C5", ConversationStatus.RESOLVED, ids.e1, at(12))
+    day.survey("C5", 5, at(12, 30), SurveyChannel.EMAIL_LINK)
 
     # E1 is away for an hour; A2 signs off at 16:00.
     day.presence(ids.e1, PresenceState.AWAY, at(12, 30))

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from core import statements as st
-from core.kpis.facts import clock_t, interaction_t, queue_t, state_change_t, user_t
+from core.kpis.facts import clock_t, csat_t, interaction_t, queue_t, state_change_t, user_t
 from core.kpis.sql import BUCKET_SECONDS, epoch_seconds
 from core.models import Channel, ClockOutcome, EventType, PresenceState, Tier, ValueTier
 from core.models.kpi_rollup import RESOLUTION_EDGES, RESOLVED_WITHIN
@@ -126,6 +126,11 @@ def expected_rollups(session: Session, *, now: datetime) -> dict[Key, dict[str, 
             book(clock.stopped_at, conversation, conversation.queue_id, sla_met=1)
         if clock.breached_at is not None:
             book(clock.breached_at, conversation, conversation.queue_id, sla_breached=1)
+
+    for answer in _rows(session, csat_t):  # when answered, under the current queue
+        conversation = conversations[answer.conversation_id]
+        book(answer.answered_at, conversation, conversation.queue_id, csat_responses=1,
+             csat_satisfied=int(answer.score in (4, 5)))  # fmt: skip
 
     staffed = {PresenceState.AVAILABLE, PresenceState.BUSY, PresenceState.WRAP_UP}
     limit = epoch_seconds(now)

@@ -3,7 +3,8 @@ at any moment ``cut``: what has happened by then is there, what has not is not y
 
 A scenario is a list of conversations, each a small story (arrival, a wait ended by an answer
 or a hang-up, maybe pending time, a transfer or an escalation, a resolution, a reopening, a
-recategorisation, SLA clocks), and agents' presence periods. ``write_until`` brings the rows up
+recategorisation, SLA clocks, a survey answer after the resolution), and agents' presence
+periods. ``write_until`` brings the rows up
 to ``cut``: rows are inserted when they begin and updated as their story goes on, events
 appended, exactly as incremental rollup refreshes will meet them.
 """
@@ -23,7 +24,7 @@ from core import contacts, org_units, queues, users
 from core.conversations import open_conversation
 from core.events import record_event
 from core.ids import new_id
-from core.kpis.facts import clock_t, interaction_t, state_change_t
+from core.kpis.facts import clock_t, csat_t, interaction_t, state_change_t
 from core.models import (
     Channel,
     ClockOutcome,
@@ -34,6 +35,7 @@ from core.models import (
     PresenceState,
     Role,
     SlaMetric,
+    SurveyChannel,
     Tier,
     ValueTier,
 )
@@ -64,6 +66,7 @@ class Story:
     resolve_again_after: int | None
     recategorise_after: int | None
     clocks: tuple[tuple[bool, int, int], ...]  # (met, outcome after creation, stop delay)
+    survey: tuple[int, int] | None  # (answered after the first resolution, score)
 
 
 stories = st_.builds(
@@ -87,6 +90,7 @@ stories = st_.builds(
     clocks=st_.lists(
         st_.tuples(st_.booleans(), st_.integers(1, 20_000), st_.integers(0, 3_000)), max_size=2
     ).map(tuple),
+    survey=st_.none() | st_.tuples(st_.integers(1, 10_000), st_.integers(1, 5)),
 )
 presence_periods = st_.lists(
     st_.tuples(
@@ -161,12 +165,14 @@ class Plan:
     presence: list[list[tuple[PresenceState, int]]]
     call_ids: list[uuid.UUID] = field(default_factory=list)
     clock_ids: list[list[uuid.UUID]] = field(default_factory=list)
+    survey_ids: list[uuid.UUID] = field(default_factory=list)
     period_ids: list[list[uuid.UUID]] = field(default_factory=list)
     written: Written = field(default_factory=Written)
 
     def __post_init__(self) -> None:
         self.call_ids = [new_id() for _ in self.stories]
         self.clock_ids = [[new_id() for _ in s.clocks] for s in self.stories]
+        self.survey_ids = [new_id() for _ in self.stories]
         self.period_ids = [[new_id() for _ in periods] for periods in self.presence]
 
     @property
@@ -237,6 +243,7 @@ def write_until(session: Session, plan: Plan, cut: datetime) -> None:
         if story.channel is Channel.PHONE:
             _call(session, plan, index, cut)
         _clocks(session, plan, index, cut)
+        _survey(session, plan, index, cut)
     for agent_index, periods in enumerate(plan.presence):
         _presence(session, plan, agent_index, periods, cut)
 
@@ -351,6 +358,30 @@ def _clocks(session: Session, plan: Plan, index: int, cut: datetime) -> None:
             plan.written.rows.add(clock_id)
         else:
             session.execute(sa.update(clock_t).where(clock_t.c.id == clock_id).values(**values))
+
+
+def _survey(session: Session, plan: Plan, index: int, cut: datetime) -> None:
+    """The customer's answer, some time after the first resolution (whatever followed it)."""
+    s, survey_id = plan.stories[index], plan.survey_ids[index]
+    resolutions = [
+        seconds
+        for seconds, type_, data, _ in _events(plan, index)
+        if type_ is EventType.STATUS_CHANGED and data["to"] == "resolved"
+    ]
+    if s.survey is None or not resolutions or survey_id in plan.written.rows:
+        return
+    after, score = s.survey
+    answered = moment(resolutions[0] + after)
+    if answered > cut:
+        return
+    session.execute(
+        sa.insert(csat_t).values(
+            tenant_id=plan.centre.tenant_id, id=survey_id, created_at=answered,
+            conversation_id=plan.written.conversations[index], score=score, comment="",
+            channel=SurveyChannel.WEB, answered_at=answered,
+        )
+    )  # fmt: skip
+    plan.written.rows.add(survey_id)
 
 
 def _presence(

@@ -66,12 +66,15 @@ def test_shares_stay_between_zero_and_one(part: int, extra: int) -> None:
         first_contact_resolved=part,
         sla_met=part,
         sla_breached=extra,
+        csat_responses=part + extra,
+        csat_satisfied=part,
     )
     for share in (
         formulas.service_level(totals),
         formulas.abandonment_rate(totals),
         formulas.first_contact_resolution(totals),
         formulas.sla_attainment(totals),
+        formulas.csat(totals),
     ):
         if part + extra == 0:
             assert share is None
@@ -89,6 +92,7 @@ def test_no_denominator_means_no_figure() -> None:
     assert formulas.handle_time(empty) is None
     assert formulas.occupancy(empty) is None
     assert formulas.complaints_per_thousand(empty) is None
+    assert formulas.csat(empty) is None  # no answers: no CSAT, not 0 %
     assert formulas.complaints_per_thousand(Totals(contacts=400, complaints=3)) == 7.5
 
 

@@ -17,6 +17,8 @@ The day, Shanghai time (conversation: what happened):
      breached); still open.
   M4 email, roaming: created 15:00, waiting. M5 email, billing: created 16:10, waiting.
   Agents: all available from 08:00; E1 away 12:30-13:30; A2 offline from 16:00.
+  Survey answers: C1 4 (IVR, 09:07:30), M1 5 (11:25), C5 5 (12:30), C2 2 (15:20, after its
+     second resolution); M2 never answers.
 Everything is read at 17:00.
 """
 
@@ -85,7 +87,8 @@ def test_executive_kpis_of_the_day(database: Database, tenant: TenantHandle, day
     # occupancy: handle time A1 (C1 390 + C5 270) + A2 (C2 780) = 1440 s over staffed time
     # A1 08:00-17:00 32400 + A2 08:00-16:00 28800 + E1 9 h less 1 h away 28800 = 90000 s
     assert k.occupancy == pytest.approx(1440 / 90000)
-    assert k.csat is None  # no survey answers are recorded
+    # CSAT: answers C1 4, M1 5, C5 5, C2 2; satisfied (4 or 5) C1 M1 C5: 3 / 4
+    assert (k.csat_responses, k.csat) == (4, pytest.approx(0.75))
 
 
 def test_drilling_into_the_site_keeps_only_its_queue_and_agents(
@@ -109,6 +112,8 @@ def test_drilling_into_the_site_keeps_only_its_queue_and_agents(
     assert site.occupancy == pytest.approx(1440 / 61200)
     assert site.sla_attainment is None  # its queue has no SLA policy
     assert site.complaints_per_thousand == pytest.approx(0)
+    # answers filed under the site's phone queue: C1 4 and C2 2 (C5 is now the experts' at HQ)
+    assert (site.csat_responses, site.csat) == (2, pytest.approx(0.5))
     # headquarters holds the whole tree: every fact here has an org unit
     assert {**vars_of(hq), "org_unit_id": None} == vars_of(everything)
 
@@ -127,6 +132,7 @@ def test_the_day_before_had_nothing(database: Database, tenant: TenantHandle, da
     assert previous.service_level is None
     assert previous.handle_time is None
     assert previous.resolution_median_seconds is None
+    assert (previous.csat_responses, previous.csat) == (0, None)
 
 
 def test_queue_health_at_five(database: Database, tenant: TenantHandle, day: DayIds) -> None:
@@ -257,5 +263,6 @@ def test_csv_export_has_both_periods(database: Database, tenant: TenantHandle, d
     assert lines["contacts_phone"] == ["count", "5", "0"]
     assert lines["service_level"] == ["share", "0.428571", ""]
     assert lines["average_handle_time"] == ["seconds", "480", ""]
-    assert lines["csat"] == ["share", "", ""]
+    assert lines["csat"] == ["share", "0.75", ""]
+    assert lines["csat_responses"] == ["count", "4", "0"]
     assert lines["period_start"][1:] == [DAY.start.isoformat(), DAY.previous().start.isoformat()]
