@@ -5,17 +5,18 @@ Which buckets a refresh rewrites (see core.kpis.touched):
 - the buckets from the watermark (less ``LATE_SLACK``, for facts committed a little after the
   moment they record, such as a breach marked when its clock stops) through the one holding
   ``now`` that hold a fact, a rollup row, or staffed agent time;
-- the earlier buckets holding facts of a conversation that, since then, was reopened (its
-  earlier resolution is no longer a first-contact resolution), recategorised, transferred,
-  escalated or first queued (its facts move to another category or queue).
+- the earlier buckets holding facts of a conversation that, since the watermark (less
+  ``RETROACTIVE_SLACK``), was reopened (its earlier resolution is no longer a first-contact
+  resolution), recategorised, transferred, escalated or first queued (its facts move to
+  another category or queue).
 
 A bucket is deleted and inserted again from the raw rows in one go, so refreshing twice gives
 the same rows and a period's figures are the SUM of its buckets. Then every UTC hour holding a
 rewritten bucket is summed again from its buckets, and every such day from its hours: long
-periods read those (core.kpis.totals), and they never disagree with the buckets. The first refresh of a tenant
-rebuilds from its first fact, a day at a time; ``since`` rebuilds from that moment. Facts that
-change without an event (a contact's value tier, a queue moved to another org unit) move only
-when their buckets are next rewritten; ``since`` rebuilds them.
+periods read those (core.kpis.totals), and they never disagree with the buckets. The first
+refresh of a tenant rebuilds from its first fact, a day at a time; ``since`` rebuilds from
+that moment. Facts that change without an event (a contact's value tier, a queue moved to
+another org unit) move only when their buckets are next rewritten; ``since`` rebuilds them.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ from core.models.kpi_rollup import COUNTERS, DIMENSIONS, QUARTER, SPANS, KpiRefr
 from core.models.user import Tier
 
 LATE_SLACK = timedelta(minutes=15)
+RETROACTIVE_SLACK = timedelta(minutes=2)
+"""Retroactive events are written as they happen (their moment is their commit, give or take
+a transaction), so they are looked for back to the watermark less this, not LATE_SLACK: a
+refresh every 30 s otherwise rewrote every bucket of 15 minutes' reopenings and transfers."""
 CHUNK_BUCKETS = 96  # one day of buckets per rewrite: bounds memory on a first build
 CHUNK_SPANS = 24  # hours (or days) summed per statement, likewise
 
@@ -109,7 +114,9 @@ def refresh_rollups(
     contact = fact_buckets(session, after=begin, before=end)
     contact |= rollup_buckets(session, after=begin, before=end)
     if watermark is not None:
-        contact |= fact_buckets(session, before=begin, of_conversations=changed_since(begin))
+        retroactive = begin if since is not None else max(begin, watermark - RETROACTIVE_SLACK)
+        changed = changed_since(retroactive)
+        contact |= fact_buckets(session, before=begin, of_conversations=changed)
     earlier = _ranges(bucket for bucket in sorted(contact) if bucket < epoch_seconds(begin))
     staffed = staffed_seconds(session, ranges=[*earlier, (begin, end)], now=now)
     touched = contact | {bucket for bucket, _, _ in staffed}
