@@ -11,7 +11,8 @@ bridging, end_call, submit_disposition, replies, update_conversation, handoffs, 
 SLA hooks, survey answers) with the clock set to that moment. Routing's own work (start
 clocks, put in line) is called as its job would call it; which agent takes what is chosen by
 direct assignment.
-Only hold time is written on the call row directly: no service records it yet.
+Only hold time is written on the call row directly, to keep the hand-computed talk figures;
+the hold service itself (core/calls/hold.py) is tested in tests/channels/phone.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ class Day:
             call = lifecycle.get_call(session, call_sid=sid, lock=True)
             answered = call.answered_at is not None
             ending.end_call(session, call=call, at=moment, talk_seconds=talk if answered else None)
-            call.hold_seconds = hold  # no service records hold time yet
+            call.hold_seconds = hold  # as core.calls.hold would have banked it
             session.flush()
 
     def disposition(self, sid: str, moment: datetime, *, resolve: bool) -> None:
