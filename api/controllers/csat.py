@@ -14,7 +14,7 @@ from api.dependencies import TenantSession
 from api.problems import problem_responses
 from api.schemas.csat import CsatAnswerIn, CsatAnswerOut, CsatOfConversation
 from core import csat
-from core.models.csat import SATISFIED_MIN, CsatResponse
+from core.models.csat import SATISFIED_MIN, CsatResponse, SurveyChannel
 
 ANSWER = "/conversations/{conversation_id:uuid}/csat"
 
@@ -55,7 +55,7 @@ class CsatController(Controller):
             conversation_id=conversation_id,
             score=data.score,
             comment=data.comment,
-            channel=data.channel,
+            channel=data.channel or SurveyChannel.PHONE_IVR,
         )
         return answer_out(answer)
 

@@ -19,9 +19,10 @@ class CsatAnswerIn(BaseModel):
 
     score: int = Field(ge=SCORE_MIN, le=SCORE_MAX, description="1 (very dissatisfied) to 5")
     comment: Annotated[str, StringConstraints(max_length=COMMENT_MAX, pattern=NO_NUL)] = ""
-    channel: SurveyChannel = Field(
-        default=SurveyChannel.PHONE_IVR, description="how the survey reached the customer"
-    )
+    # Optional, not defaulted to a member: Litestar shares one schema component per enum, and
+    # a field's default or description would land on it or not depending on the order apps
+    # register it in. None means the post-call IVR survey.
+    channel: SurveyChannel | None = None
 
     @field_validator("score", mode="before")
     @classmethod
