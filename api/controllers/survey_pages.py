@@ -19,7 +19,6 @@ logs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from sqlmodel import col
 from api.controllers.form_requests import FORM_TYPES, media_type
 from channels.webform import csrf
 from channels.webform.messages import pick_language
+from channels.webform.rendering import page_environment
 from core import csat
 from core.db import Database
 from core.errors import ConflictError, NotFoundError
@@ -101,15 +101,8 @@ TEXTS: dict[str, dict[str, Any]] = {
 }
 
 
-@lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return page_environment(TEMPLATES)
 
 
 @dataclass(frozen=True, slots=True)

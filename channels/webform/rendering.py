@@ -27,15 +27,20 @@ INPUT_TYPES = {"email": "email", "phone": "tel", "date": "date", "text": "text"}
 AUTOCOMPLETE = {"email": "email", "phone": "tel"}
 
 
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+@lru_cache(maxsize=4)
+def page_environment(folder: Path) -> jinja2.Environment:
+    """Jinja for the public pages (forms, surveys): escaped, strict about missing names."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.FileSystemLoader(folder),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _environment() -> jinja2.Environment:
+    return page_environment(TEMPLATES)
 
 
 @dataclass(frozen=True, slots=True)
